@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Write tests/numeric/init_fixture.h: expected output of runtime/init.c.
+
+Usage, from the repository root (needs numpy: Debian's python3-numpy; used
+to make fixtures only, never by CI; /usr/bin/python3 is the interpreter
+that has it here):
+
+    /usr/bin/python3 tools/gen_init_fixture.py > tests/numeric/init_fixture.h
+
+The random draws come from tools/lstmc_rng_ref.py, bit-identical to the
+runtime's generator. On top of them this script applies the Keras recipes
+(keras/src/initializers/random_initializers.py):
+
+  - the variance-scaling initialisers, in the same double arithmetic as
+    init.c, so the C must match these values exactly;
+  - Orthogonal, with numpy.linalg.qr (LAPACK) in place of init.c's own
+    Householder QR, then Keras' sign fix and transpose; the C must match to
+    1e-10.
+"""
+
+import math
+import sys
+
+import numpy as np
+
+import lstmc_rng_ref as ref
+
+COMMAND = ("/usr/bin/python3 tools/gen_init_fixture.py"
+           " > tests/numeric/init_fixture.h")
+
+TRUNCATED_NORMAL_STDDEV = 0.87962566103423978
+
+# (kind, seed, stream name, shape): kinds whose values must match exactly.
+EXACT_CASES = [
+    ("glorot_uniform", 1, "dense/kernel", [3, 8]),
+    ("glorot_normal", 1, "lstm_1/kernel", [6, 10]),
+    ("he_uniform", 2, "conv/kernel", [2, 3, 4]),
+    ("he_normal", 2, "he", [4, 3]),
+    ("lecun_uniform", 3, "lecun", [5, 2]),
+    ("lecun_normal", 3, "bias_like", [6]),
+    ("random_uniform", 4, "embedding/embeddings", [7]),
+]
+
+# Orthogonal cases: the LSTM recurrent kernel [U, 4U] (rows < cols), a
+# square, a tall matrix, and rank 3 both ways round.
+ORTHOGONAL_CASES = [
+    ("orthogonal", 42, "lstm_1/recurrent_kernel", [3, 12]),
+    ("orthogonal", 42, "square", [5, 5]),
+    ("orthogonal", 7, "tall", [7, 3]),
+    ("orthogonal", 7, "rank3", [2, 3, 4]),
+    ("orthogonal", 7, "wide_rank3", [1, 2, 5]),
+]
+
+# scale and fan mode of the VarianceScaling initialisers.
+VARIANCE_SCALING = {
+    "glorot_uniform": (1.0, "fan_avg", "uniform"),
+    "glorot_normal": (1.0, "fan_avg", "truncated_normal"),
+    "he_uniform": (2.0, "fan_in", "uniform"),
+    "he_normal": (2.0, "fan_in", "truncated_normal"),
+    "lecun_uniform": (1.0, "fan_in", "uniform"),
+    "lecun_normal": (1.0, "fan_in", "truncated_normal"),
+}
+
+
+def compute_fans(shape):
+    """keras.initializers compute_fans."""
+    if len(shape) < 1:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = 1
+    for dim in shape[:-2]:
+        receptive *= dim
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def uniform_values(rng, lo, hi, count):
+    return [lo + (hi - lo) * rng.uniform() for _ in range(count)]
+
+
+def exact_values(kind, rng, shape):
+    count = math.prod(shape)
+    if kind == "random_uniform":
+        return uniform_values(rng, -0.05, 0.05, count)
+    scale, mode, dist = VARIANCE_SCALING[kind]
+    fan_in, fan_out = compute_fans(shape)
+    n = float(fan_in) if mode == "fan_in" else (fan_in + fan_out) / 2.0
+    scale /= max(1.0, n)
+    if dist == "uniform":
+        limit = math.sqrt(3.0 * scale)
+        return uniform_values(rng, -limit, limit, count)
+    stddev = math.sqrt(scale) / TRUNCATED_NORMAL_STDDEV
+    return [stddev * rng.truncated_normal() for _ in range(count)]
+
+
+def orthogonal_values(rng, shape):
+    rows = math.prod(shape[:-1])
+    cols = shape[-1]
+    flat = (max(rows, cols), min(rows, cols))
+    a = np.array([rng.normal() for _ in range(flat[0] * flat[1])],
+                 dtype=np.float64).reshape(flat)
+    q, r = np.linalg.qr(a)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return [float(x) for x in q.reshape(-1)]
+
+
+def emit_cases(out, table, cases, compute):
+    names = []
+    for k, (kind, seed, stream, shape) in enumerate(cases):
+        rng = ref.Rng(seed, ref.stream_id(stream))
+        values = compute(kind, rng, shape)
+        name = "%s_%d" % (table, k)
+        names.append(name)
+        out.append("/* %s, seed %d, stream \"%s\", shape %s */"
+                   % (kind, seed, stream, shape))
+        out.append("static const double %s[%d] = {" % (name, len(values)))
+        for i in range(0, len(values), 2):
+            out.append("    " + " ".join(v.hex() + "," for v in
+                                         values[i:i + 2]))
+        out.append("};")
+    out.append("static const fx_init_case %s[] = {" % table)
+    for (kind, seed, stream, shape), name in zip(cases, names):
+        dims = ", ".join(str(d) for d in shape) if shape else "0"
+        out.append('    {"%s", %d, "%s", %d, {%s}, %d, %s},'
+                   % (kind, seed, stream, len(shape), dims,
+                      math.prod(shape), name))
+    out.append("};")
+
+
+def main():
+    ref.self_check()
+    out = [
+        "/* Expected output of runtime/init.c (do not edit).",
+        " * Generated by: %s" % COMMAND,
+        " * numpy %s; draws from tools/lstmc_rng_ref.py. */" % np.__version__,
+        "#ifndef INIT_FIXTURE_H",
+        "#define INIT_FIXTURE_H",
+        "",
+        "#include <stddef.h>",
+        "#include <stdint.h>",
+        "",
+        "typedef struct fx_init_case {",
+        "    const char *kind;   /* Keras name */",
+        "    uint64_t seed;",
+        "    const char *stream; /* stream id: lstmc_rng_stream_id(stream) */",
+        "    size_t rank;",
+        "    size_t shape[3];",
+        "    size_t count;",
+        "    const double *want; /* [count], row-major */",
+        "} fx_init_case;",
+        "",
+        "/* Same arithmetic as init.c: must match bit for bit. */",
+    ]
+    emit_cases(out, "fx_init_exact", EXACT_CASES,
+               lambda kind, rng, shape: exact_values(kind, rng, shape))
+    out.append("")
+    out.append("/* numpy.linalg.qr + Keras' sign fix: match to 1e-10. */")
+    emit_cases(out, "fx_init_orthogonal", ORTHOGONAL_CASES,
+               lambda kind, rng, shape: orthogonal_values(rng, shape))
+    out.append("")
+    out.append("#endif /* INIT_FIXTURE_H */")
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    main()
