@@ -265,7 +265,7 @@ void format_double(char *buf, size_t size, double v)
         strncat(buf, ".0", size - strlen(buf) - 1);
 }
 
-static void dump_string(FILE *out, const char *s)
+void ast_write_quoted(FILE *out, const char *s)
 {
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -282,9 +282,12 @@ static void dump_string(FILE *out, const char *s)
         case '\t':
             fputs("\\t", out);
             break;
+        case '\r':
+            fputs("\\r", out);
+            break;
         default:
             if (*p < 0x20 || *p == 0x7f)
-                fprintf(out, "\\x%02x", *p);
+                fprintf(out, "\\u%04x", *p);
             else
                 fputc(*p, out);
         }
@@ -311,7 +314,7 @@ static void dump(FILE *out, const struct node *n, int depth)
         break;
     case NODE_STRING:
         fputs("string ", out);
-        dump_string(out, n->u.str.s);
+        ast_write_quoted(out, n->u.str.s);
         fputc('\n', out);
         break;
     case NODE_LIST:
@@ -325,7 +328,7 @@ static void dump(FILE *out, const struct node *n, int depth)
         fprintf(out, "map (%zu)\n", n->u.map.n);
         for (size_t i = 0; i < n->u.map.n; i++) {
             fprintf(out, "%*s", 2 * (depth + 1), "");
-            dump_string(out, n->u.map.entries[i].key);
+            ast_write_quoted(out, n->u.map.entries[i].key);
             fputs(": ", out);
             dump(out, n->u.map.entries[i].value, depth + 1);
         }

@@ -92,6 +92,12 @@ const struct entry *node_map_find(const struct node *map, const char *key);
 /* "integer", "string", "list", ... for messages. */
 const char *node_kind_name(enum node_kind kind);
 
+/*
+ * Writes s double-quoted with the escapes both syntaxes read back
+ * (\" \\ \n \t \r, \uXXXX for other control characters).
+ */
+void ast_write_quoted(FILE *out, const char *s);
+
 /* Stable text form (no spans) for --dump-ast and the front-end tests. */
 void node_dump(FILE *out, const struct node *n);
 

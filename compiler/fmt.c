@@ -42,37 +42,6 @@ static bool yaml_plain(const char *s)
     return true;
 }
 
-/* Double-quoted with the escapes both syntaxes share. */
-static void put_quoted(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", out);
-            break;
-        case '\\':
-            fputs("\\\\", out);
-            break;
-        case '\n':
-            fputs("\\n", out);
-            break;
-        case '\t':
-            fputs("\\t", out);
-            break;
-        case '\r':
-            fputs("\\r", out);
-            break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
-        }
-    }
-    fputc('"', out);
-}
-
 static void put_number(FILE *out, const struct node *n)
 {
     char buf[64];
@@ -81,6 +50,31 @@ static void put_number(FILE *out, const struct node *n)
     } else {
         format_double(buf, sizeof buf, n->u.f);
         fputs(buf, out);
+    }
+}
+
+/* Scalars print the same in both syntaxes but for which strings go bare. */
+static void put_scalar(FILE *out, const struct node *n, bool (*bare)(const char *))
+{
+    switch (n->kind) {
+    case NODE_NULL:
+        fputs("null", out);
+        break;
+    case NODE_BOOL:
+        fputs(n->u.b ? "true" : "false", out);
+        break;
+    case NODE_INT:
+    case NODE_FLOAT:
+        put_number(out, n);
+        break;
+    case NODE_STRING:
+        if (bare(n->u.str.s))
+            fputs(n->u.str.s, out);
+        else
+            ast_write_quoted(out, n->u.str.s);
+        break;
+    default:
+        break;
     }
 }
 
@@ -108,20 +102,11 @@ static void yaml_flow(FILE *out, const struct node *n)
 {
     switch (n->kind) {
     case NODE_NULL:
-        fputs("null", out);
-        break;
     case NODE_BOOL:
-        fputs(n->u.b ? "true" : "false", out);
-        break;
     case NODE_INT:
     case NODE_FLOAT:
-        put_number(out, n);
-        break;
     case NODE_STRING:
-        if (yaml_plain(n->u.str.s))
-            fputs(n->u.str.s, out);
-        else
-            put_quoted(out, n->u.str.s);
+        put_scalar(out, n, yaml_plain);
         break;
     case NODE_LIST:
         fputc('[', out);
@@ -232,20 +217,11 @@ static void dsl_inline(FILE *out, const struct node *n)
 {
     switch (n->kind) {
     case NODE_NULL:
-        fputs("null", out);
-        break;
     case NODE_BOOL:
-        fputs(n->u.b ? "true" : "false", out);
-        break;
     case NODE_INT:
     case NODE_FLOAT:
-        put_number(out, n);
-        break;
     case NODE_STRING:
-        if (bare_name(n->u.str.s))
-            fputs(n->u.str.s, out);
-        else
-            put_quoted(out, n->u.str.s);
+        put_scalar(out, n, bare_name);
         break;
     case NODE_LIST:
         fputc('[', out);

@@ -253,7 +253,7 @@ static void test_string_escapes(void **state)
     assert_tree("s { v = \"q\\\"b\\\\s\\/n\\nt\\tr\\r\\u00e9\\u20AC\" }",
                 "map (1)\n"
                 "  \"s\": map (1)\n"
-                "    \"v\": string \"q\\\"b\\\\s/n\\nt\\tr\\x0d\xc3\xa9\xe2\x82\xac\"\n");
+                "    \"v\": string \"q\\\"b\\\\s/n\\nt\\tr\\r\xc3\xa9\xe2\x82\xac\"\n");
 }
 
 /*
