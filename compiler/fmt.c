@@ -287,7 +287,7 @@ static void dsl_block(FILE *out, const struct node *map, size_t from, int indent
             for (size_t j = 0; j < v->u.list.n; j++)
                 dsl_call(out, "", v->u.list.items[j], indent);
         } else if (is_call(v)) {
-            char lead[128];
+            char lead[AST_MAX_STRING + 4];
             snprintf(lead, sizeof lead, "%s = ", e->key);
             dsl_call(out, lead, v, indent);
         } else if (v->kind == NODE_MAP && v->u.map.n > 0) {
