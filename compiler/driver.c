@@ -6,14 +6,19 @@
  */
 #include "driver.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ast.h"
 #include "diag.h"
 #include "fmt.h"
 #include "front.h"
+#include "ir.h"
 #include "source.h"
 #include "spec.h"
 #include "summary.h"
@@ -32,6 +37,12 @@ struct options {
     enum syntax syntax;
     enum syntax to;        /* fmt output */
     bool dump_ast;
+    /* build */
+    const char *outdir;
+    bool no_compile;
+    bool dump_ir;
+    enum ir_dtype dtype;
+    long long unroll;
     FILE *out, *err;
 };
 
@@ -44,6 +55,7 @@ static const char usage_text[] =
     "commands:\n"
     "  check SPEC         check the spec; print the model summary and pipeline\n"
     "  fmt SPEC           print the spec in canonical form\n"
+    "  build SPEC -o DIR  generate the model's C code and compile its program\n"
     "\n"
     "Run 'lstmc COMMAND --help' for a command's options. The spec language is\n"
     "described in docs/spec.md.\n"
@@ -75,6 +87,26 @@ static const char fmt_help[] =
     "options:\n"
     "  --syntax yaml|dsl  read SPEC in this syntax (default: from its extension)\n"
     "  --to yaml|dsl      write this syntax (default: the input's)\n"
+    "  -h, --help         show this help\n";
+
+static const char build_help[] =
+    "usage: lstmc build [--syntax yaml|dsl] [--dtype f32|f64] [--unroll N]\n"
+    "                   [--no-compile] [--dump-ir] -o DIR SPEC\n"
+    "\n"
+    "Generates shape-fixed C for the spec's model: DIR/NAME.h (the API),\n"
+    "DIR/NAME.c (init, forward, backward, optimizer, weights) and DIR/NAME_main.c\n"
+    "(the program), then compiles DIR/NAME with $CC (default cc) against the\n"
+    "lstmc runtime: the build tree lstmc comes from, or else the installed one\n"
+    "(pkg-config lstmc). DIR is created if needed.\n"
+    "\n"
+    "options:\n"
+    "  -o DIR             write the files into DIR (required)\n"
+    "  --dtype f32|f64    the real type of the generated code (default f32)\n"
+    "  --unroll N         unroll LSTM time loops completely up to N steps\n"
+    "                     (default: the spec's codegen.unroll, else 16)\n"
+    "  --no-compile       only write the C files\n"
+    "  --dump-ir          also print the lowered model as text\n"
+    "  --syntax yaml|dsl  read SPEC in this syntax (default: from its extension)\n"
     "  -h, --help         show this help\n";
 
 static int usage_error(FILE *err, const char *fmt, const char *arg)
@@ -128,6 +160,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         help = check_help;
     else if (strcmp(o->command, "fmt") == 0)
         help = fmt_help;
+    else if (strcmp(o->command, "build") == 0)
+        help = build_help;
     else
         return usage_error(o->err, "unknown command '%s'", o->command);
 
@@ -144,6 +178,29 @@ static int parse_args(int argc, char **argv, struct options *o)
                 return usage_error(o->err, "--to takes 'yaml' or 'dsl'%s", "");
         } else if (strcmp(a, "--dump-ast") == 0 && help == check_help) {
             o->dump_ast = true;
+        } else if (strcmp(a, "-o") == 0 && help == build_help) {
+            if (i + 1 >= argc)
+                return usage_error(o->err, "-o takes a directory%s", "");
+            o->outdir = argv[++i];
+        } else if (strcmp(a, "--no-compile") == 0 && help == build_help) {
+            o->no_compile = true;
+        } else if (strcmp(a, "--dump-ir") == 0 && help == build_help) {
+            o->dump_ir = true;
+        } else if (strcmp(a, "--dtype") == 0 && help == build_help) {
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            if (strcmp(v, "f32") == 0)
+                o->dtype = IR_F32;
+            else if (strcmp(v, "f64") == 0)
+                o->dtype = IR_F64;
+            else
+                return usage_error(o->err, "--dtype takes 'f32' or 'f64'%s", "");
+        } else if (strcmp(a, "--unroll") == 0 && help == build_help) {
+            char *end = NULL;
+            const char *v = i + 1 < argc ? argv[++i] : "";
+            o->unroll = strtoll(v, &end, 10);
+            if (!*v || *end || o->unroll < 1 || o->unroll > 4096)
+                return usage_error(o->err, "--unroll takes a number of steps from 1 to 4096, "
+                                   "not '%s'", v);
         } else if (a[0] == '-' && a[1] != '\0') {
             return usage_error(o->err, "unknown option '%s'", a);
         } else if (o->path) {
@@ -154,6 +211,8 @@ static int parse_args(int argc, char **argv, struct options *o)
     }
     if (!o->path)
         return usage_error(o->err, "no spec given to '%s'", o->command);
+    if (help == build_help && !o->outdir)
+        return usage_error(o->err, "build needs an output directory: -o DIR%s", "");
     if (o->syntax == SYNTAX_AUTO)
         o->syntax = syntax_of_path(o->path);
     if (o->syntax == SYNTAX_AUTO)
@@ -162,6 +221,121 @@ static int parse_args(int argc, char **argv, struct options *o)
     if (o->to == SYNTAX_AUTO)
         o->to = o->syntax;
     return -1;
+}
+
+#ifndef LSTMC_RUNTIME_BUILD_DIR
+#define LSTMC_RUNTIME_BUILD_DIR ""
+#endif
+#ifndef LSTMC_RUNTIME_INCLUDE_DIR
+#define LSTMC_RUNTIME_INCLUDE_DIR ""
+#endif
+
+/* Appends s to buf in single quotes for sh. */
+static void shell_quote(char *buf, size_t size, const char *s)
+{
+    size_t n = strlen(buf);
+    if (n + 1 < size)
+        buf[n++] = '\'';
+    for (; *s && n + 5 < size; s++) {
+        if (*s == '\'') {
+            memcpy(buf + n, "'\\''", 4);
+            n += 4;
+        } else {
+            buf[n++] = *s;
+        }
+    }
+    if (n + 1 < size)
+        buf[n++] = '\'';
+    buf[n] = '\0';
+}
+
+static void append(char *buf, size_t size, const char *s)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, size - n, "%s", s);
+}
+
+/* Compiles DIR/NAME from the generated sources with $CC (or cc). */
+static int compile_program(const struct options *o, const struct ir_model *m)
+{
+    static char cmd[16384];
+    char path[4096];
+    const char *cc = getenv("CC");
+    cmd[0] = '\0';
+    append(cmd, sizeof cmd, cc && *cc ? cc : "cc");
+    append(cmd, sizeof cmd, " -std=c11 -O2 -o ");
+    snprintf(path, sizeof path, "%s/%s", o->outdir, m->name);
+    shell_quote(cmd, sizeof cmd, path);
+    snprintf(path, sizeof path, "%s/%s.c", o->outdir, m->name);
+    append(cmd, sizeof cmd, " ");
+    shell_quote(cmd, sizeof cmd, path);
+    snprintf(path, sizeof path, "%s/%s_main.c", o->outdir, m->name);
+    append(cmd, sizeof cmd, " ");
+    shell_quote(cmd, sizeof cmd, path);
+    char lib[4200];
+    snprintf(lib, sizeof lib, "%s/liblstmc.so", LSTMC_RUNTIME_BUILD_DIR);
+    if (LSTMC_RUNTIME_BUILD_DIR[0] && access(lib, R_OK) == 0) {
+        append(cmd, sizeof cmd, " -I");
+        shell_quote(cmd, sizeof cmd, LSTMC_RUNTIME_INCLUDE_DIR);
+        append(cmd, sizeof cmd, " -L");
+        shell_quote(cmd, sizeof cmd, LSTMC_RUNTIME_BUILD_DIR);
+        append(cmd, sizeof cmd, " -Wl,-rpath,");
+        shell_quote(cmd, sizeof cmd, LSTMC_RUNTIME_BUILD_DIR);
+        append(cmd, sizeof cmd, " -llstmc");
+    } else {
+        append(cmd, sizeof cmd, " $(pkg-config --cflags --libs lstmc)");
+    }
+    append(cmd, sizeof cmd, " $(pkg-config --cflags --libs openblas 2>/dev/null || echo -lopenblas)"
+                            " -ljansson -lm");
+    fflush(o->out);
+    fflush(o->err);
+    int rc = system(cmd);
+    if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
+        fprintf(o->err, "lstmc: error: compiling '%s/%s' failed; the command was:\n  %s\n",
+                o->outdir, m->name, cmd);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* mkdir -p: creates dir and its missing parents. */
+static int make_dirs(const char *dir)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *q = buf + 1; *q; q++) {
+        if (*q != '/')
+            continue;
+        *q = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *q = '/';
+    }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* lstmc build: lower, emit, compile. */
+static int build(const struct options *o, const struct spec *spec, struct diag *d)
+{
+    struct ir_model m;
+    struct lower_options lo = {o->dtype, o->unroll};
+    int status = EXIT_OK;
+    if (!lower_spec(&m, spec, &lo, d)) {
+        ir_free(&m);
+        return EXIT_SPEC;
+    }
+    if (o->dump_ir)
+        ir_dump(o->out, &m);
+    if (make_dirs(o->outdir) != 0) {
+        fprintf(o->err, "lstmc: error: cannot create '%s': %s\n", o->outdir, strerror(errno));
+        status = EXIT_USAGE;
+    } else if (!emit_c(&m, o->outdir, LSTMC_VERSION, o->err)) {
+        status = EXIT_USAGE;
+    } else if (!o->no_compile) {
+        status = compile_program(o, &m);
+    }
+    ir_free(&m);
+    return status;
 }
 
 int lstmc_main(int argc, char **argv, FILE *out, FILE *err)
@@ -190,7 +364,9 @@ int lstmc_main(int argc, char **argv, FILE *out, FILE *err)
     struct spec spec;
     memset(&spec, 0, sizeof spec);
     bool ok = d.errors == 0 && root && check_spec(&spec, src, root, &d);
-    if (ok && !opt.dump_ast) {
+    if (ok && strcmp(opt.command, "build") == 0) {
+        status = build(&opt, &spec, &d);
+    } else if (ok && !opt.dump_ast) {
         if (strcmp(opt.command, "check") == 0)
             print_summary(out, &spec);
         else if (opt.to == SYNTAX_YAML)
@@ -199,7 +375,10 @@ int lstmc_main(int argc, char **argv, FILE *out, FILE *err)
             fmt_dsl(out, root);
     }
     spec_free(&spec);
-    status = ok ? EXIT_OK : EXIT_SPEC;
+    if (!ok)
+        status = EXIT_SPEC;
+    else if (status < 0)
+        status = EXIT_OK;
     if (fflush(out) != 0 || ferror(out)) {
         fprintf(err, "lstmc: error: cannot write the output\n");
         status = EXIT_USAGE;

@@ -1,0 +1,1300 @@
+/*
+ * emit_c: writes the lowered model (ir.h) as three C files.
+ *
+ *   NAME.h       the API: dimensions as named constants, the parameter
+ *                union (named tensors over one flat array), the context
+ *                struct that holds everything a batch needs;
+ *   NAME.c       init, forward (inference and training), loss, backward,
+ *                optimizer update, save/load, one function pair per layer;
+ *   NAME_main.c  the program (emit_main.c holds its template).
+ *
+ * Each layer kind is one row of `layer_ops`: the buffers it adds to the
+ * context, its forward and its backward. Shapes come from the IR; all loop
+ * bounds except the batch rows are literals. Matrix products go through
+ * gemm(), which prints a cblas call when the model's batch is above 1 and
+ * constant-bound loops otherwise.
+ */
+#include "ir.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "printer.h"
+
+struct em {
+    struct printer *p;
+    const struct ir_model *m;
+    const char *n;      /* model name: prefix of every symbol */
+    char up[80];        /* upper-case name: prefix of constants */
+    char R[96];         /* the real type: NAME_real */
+    bool f32;
+    bool blas;
+};
+
+#define LL(v) ((long long)(v))
+
+static const char *fn(const struct em *e, const char *base)
+{
+    static char buf[8][32];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s%s", base, e->f32 ? "f" : "");
+    return buf[k];
+}
+
+static const char *lit(const struct em *e, double v)
+{
+    static char buf[8][40];
+    static int k;
+    k = (k + 1) % 8;
+    return c_real(buf[k], v, e->f32);
+}
+
+/* ------------------------------------------------------------------ */
+/* Small emission helpers                                              */
+
+/* C[M][N] (+)= op(A)[M][K] * op(B)[K][N], row-major with leading
+ * dimensions; op transposes when ta/tb. M, N, K are C expressions. */
+static void gemm(struct em *e, bool ta, bool tb, const char *M, long long N, const char *K,
+                 const char *A, long long lda, const char *B, long long ldb, const char *C,
+                 long long ldc, bool acc)
+{
+    struct printer *p = e->p;
+    if (e->blas) {
+        pr(p, "cblas_%s(CblasRowMajor, %s, %s, (int)(%s), %lld, (int)(%s), %s, %s, %lld,", e->f32 ? "sgemm" : "dgemm",
+           ta ? "CblasTrans" : "CblasNoTrans", tb ? "CblasTrans" : "CblasNoTrans", M, N, K,
+           lit(e, 1), A, lda);
+        pr(p, "            %s, %lld, %s, %s, %lld);", B, ldb, lit(e, acc ? 1 : 0), C, ldc);
+        return;
+    }
+    pr(p, "for (size_t i = 0; i < %s; i++) {", M);
+    if (!acc)
+        pr(p, "for (size_t j = 0; j < %lld; j++) (%s)[i * %lld + j] = 0;", N, C, ldc);
+    pr(p, "for (size_t k = 0; k < %s; k++) {", K);
+    if (ta)
+        pr(p, "const %s a = (%s)[k * %lld + i];", e->R, A, lda);
+    else
+        pr(p, "const %s a = (%s)[i * %lld + k];", e->R, A, lda);
+    pr(p, "for (size_t j = 0; j < %lld; j++)", N);
+    if (tb)
+        pr(p, "    (%s)[i * %lld + j] += a * (%s)[j * %lld + k];", C, ldc, B, ldb);
+    else
+        pr(p, "    (%s)[i * %lld + j] += a * (%s)[k * %lld + j];", C, ldc, B, ldb);
+    pr(p, "}");
+    pr(p, "}");
+}
+
+static void param(char *buf, size_t size, const struct em *e, const char *which, int t)
+{
+    const struct ir_tensor *x = &e->m->tensors[t];
+    snprintf(buf, size, x->rank > 1 ? "&ctx->%s.%s[0][0]" : "ctx->%s.%s", which, x->cname);
+}
+
+/* The layer's output buffer and its gradient, as flat pointers. */
+static void out_buf(char *buf, size_t size, const struct em *e, int i)
+{
+    const struct ir_layer *x = &e->m->layers[i];
+    if (x->l->kind == LAYER_LSTM && x->l->return_sequences)
+        snprintf(buf, size, "&ctx->%s_h[0][0]", x->l->name);
+    else
+        snprintf(buf, size, "&ctx->%s_out[0][0]", x->l->name);
+}
+
+static void dout_buf(char *buf, size_t size, const struct em *e, int i)
+{
+    snprintf(buf, size, "&ctx->%s_dout[0][0]", e->m->layers[i].l->name);
+}
+
+/* A context member [BATCH][per_sample] with its shape and what it holds. */
+static void buffer(struct em *e, const char *name, long long per_sample, const char *shape,
+                   const char *note)
+{
+    pr(e->p, "%s %s[%s_BATCH][%lld]; /* [BATCH][%s]%s%s */", e->R, name, e->up, per_sample,
+       shape, note ? ": " : "", note ? note : "");
+}
+
+/* Calls f(ctx, n, t EXTRA) for every step t, in order or reversed:
+ * completely unrolled up to the unroll limit, else a fixed-trip loop whose
+ * body is unrolled that many times, then the remaining steps. */
+static void time_loop(struct em *e, const char *f, const char *extra, long long T, bool reverse)
+{
+    struct printer *p = e->p;
+    long long K = e->m->unroll;
+    if (T <= K) {
+        for (long long s = 0; s < T; s++)
+            pr(p, "%s(ctx, n, %lld%s);", f, reverse ? T - 1 - s : s, extra);
+        return;
+    }
+    long long full = T / K * K;
+    if (!reverse) {
+        pr(p, "for (size_t t = 0; t < %lld; t += %lld) {", full, K);
+        for (long long k = 0; k < K; k++)
+            pr(p, "%s(ctx, n, t + %lld%s);", f, k, extra);
+        pr(p, "}");
+        for (long long t = full; t < T; t++)
+            pr(p, "%s(ctx, n, %lld%s);", f, t, extra);
+    } else {
+        for (long long t = T - 1; t >= full; t--)
+            pr(p, "%s(ctx, n, %lld%s);", f, t, extra);
+        pr(p, "for (size_t t = %lld; t > 0; t -= %lld) {", full, K);
+        for (long long k = 0; k < K; k++)
+            pr(p, "%s(ctx, n, t - %lld%s);", f, k + 1, extra);
+        pr(p, "}");
+    }
+}
+
+static void trace(struct em *e, int i, const char *what)
+{
+    const struct ir_layer *x = &e->m->layers[i];
+    pr(e->p, "/* %s: %s (%s:%d) */", x->l->name, what, e->m->spec_path, x->line);
+}
+
+/* ------------------------------------------------------------------ */
+/* Activations: y = f(x) and f'(x) written in terms of y.              */
+
+static void emit_activations(struct em *e, unsigned used)
+{
+    struct printer *p = e->p;
+    const char *R = e->R;
+    for (int a = 0; a < ACTIVATION_COUNT; a++) {
+        if (!(used & (1u << a)) || a == ACT_SOFTMAX)
+            continue;
+        const char *nm = activation_name(a);
+        pr(p, "static inline %s %s_act_%s(%s x)", R, e->n, nm, R);
+        pr(p, "{");
+        switch (a) {
+        case ACT_LINEAR: pr(p, "return x;"); break;
+        case ACT_RELU: pr(p, "return x > 0 ? x : 0;"); break;
+        case ACT_TANH: pr(p, "return %s(x);", fn(e, "tanh")); break;
+        case ACT_SIGMOID:
+            pr(p, "if (x >= 0)");
+            pr(p, "    return 1 / (1 + %s(-x));", fn(e, "exp"));
+            pr(p, "const %s z = %s(x);", R, fn(e, "exp"));
+            pr(p, "return z / (1 + z);");
+            break;
+        case ACT_HARD_SIGMOID:
+            pr(p, "const %s y = %s * x + %s;", R, lit(e, 0.2), lit(e, 0.5));
+            pr(p, "return y < 0 ? 0 : y > 1 ? 1 : y;");
+            break;
+        }
+        pr(p, "}");
+        pr_blank(p);
+        pr(p, "static inline %s %s_dact_%s(%s y)", R, e->n, nm, R);
+        pr(p, "{");
+        switch (a) {
+        case ACT_LINEAR: pr(p, "(void)y;"); pr(p, "return 1;"); break;
+        case ACT_RELU: pr(p, "return y > 0 ? 1 : 0;"); break;
+        case ACT_TANH: pr(p, "return 1 - y * y;"); break;
+        case ACT_SIGMOID: pr(p, "return y * (1 - y);"); break;
+        case ACT_HARD_SIGMOID: pr(p, "return y > 0 && y < 1 ? %s : 0;", lit(e, 0.2)); break;
+        }
+        pr(p, "}");
+        pr_blank(p);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Embedding                                                           */
+
+static void embedding_buffers(struct em *e, int i)
+{
+    const struct ir_layer *x = &e->m->layers[i];
+    char nm[128], shape[64];
+    snprintf(shape, sizeof shape, "%lld, %lld", LL(x->out_steps), LL(x->out_features));
+    snprintf(nm, sizeof nm, "%s_out", x->l->name);
+    buffer(e, nm, x->out_steps * x->out_features, shape, "the rows of the ids");
+    snprintf(nm, sizeof nm, "%s_dout", x->l->name);
+    buffer(e, nm, x->out_steps * x->out_features, shape, "d loss / d output");
+}
+
+static void embedding_forward(struct em *e, int i)
+{
+    struct printer *p = e->p;
+    const struct ir_layer *x = &e->m->layers[i];
+    const struct ir_tensor *t = &e->m->tensors[x->tensor[TENSOR_EMBEDDINGS]];
+    long long L = x->in_steps, D = x->out_features, V = t->shape[0];
+    pr(p, "(void)train;");
+    pr(p, "%s *out = &ctx->%s_out[0][0]; /* [n, %lld, %lld] */", e->R, x->l->name, L, D);
+    pr(p, "for (size_t r = 0; r < n * %lld; r++) {", L);
+    pr(p, "const %s *row = ctx->params.%s[%s_token(in[r], %lld)];", e->R, t->cname, e->n, V);
+    pr(p, "for (size_t j = 0; j < %lld; j++)", D);
+    pr(p, "    out[r * %lld + j] = row[j];", D);
+    pr(p, "}");
+}
+
+static void embedding_backward(struct em *e, int i)
+{
+    struct printer *p = e->p;
+    const struct ir_layer *x = &e->m->layers[i];
+    const struct ir_tensor *t = &e->m->tensors[x->tensor[TENSOR_EMBEDDINGS]];
+    long long L = x->in_steps, D = x->out_features, V = t->shape[0];
+    pr(p, "/* row-sparse: only the rows of the batch's ids change */");
+    pr(p, "const %s *dout = &ctx->%s_dout[0][0];", e->R, x->l->name);
+    pr(p, "(void)din;");
+    pr(p, "for (size_t r = 0; r < n * %lld; r++) {", L);
+    pr(p, "%s *row = ctx->grads.%s[%s_token(in[r], %lld)];", e->R, t->cname, e->n, V);
+    pr(p, "for (size_t j = 0; j < %lld; j++)", D);
+    pr(p, "    row[j] += dout[r * %lld + j];", D);
+    pr(p, "}");
+}
+
+/* ------------------------------------------------------------------ */
+/* LSTM                                                                */
+
+static void lstm_buffers(struct em *e, int i)
+{
+    const struct ir_layer *x = &e->m->layers[i];
+    const char *L = x->l->name;
+    long long T = x->in_steps, F = x->in_features, U = x->l->units;
+    char nm[128], shape[64];
+#define BUF(suffix, size, note, ...)                             \
+    do {                                                         \
+        snprintf(nm, sizeof nm, "%s_" suffix, L);                \
+        snprintf(shape, sizeof shape, __VA_ARGS__);              \
+        buffer(e, nm, size, shape, note);                        \
+    } while (0)
+    if (x->mask >= 0)
+        BUF("xm", T * F, "the input times its dropout mask", "%lld, %lld", T, F);
+    BUF("gates", T * 4 * U, "i, f, c, o after activation", "%lld, %lld", T, 4 * U);
+    BUF("c", T * U, "cell state", "%lld, %lld", T, U);
+    BUF("h", T * U, "hidden state", "%lld, %lld", T, U);
+    BUF("hm", T * U, "h[t-1] as step t uses it", "%lld, %lld", T, U);
+    if (!x->l->return_sequences)
+        BUF("out", U, "h of the last step", "%lld", U);
+    if (x->l->return_sequences)
+        BUF("dout", T * U, "d loss / d output", "%lld, %lld", T, U);
+    else
+        BUF("dout", U, "d loss / d output", "%lld", U);
+    BUF("dz", T * 4 * U, "d loss / d gate inputs", "%lld, %lld", T, 4 * U);
+    BUF("dh", U, "d loss / d h, carried back in time", "%lld", U);
+    BUF("dc", U, "d loss / d c, carried back in time", "%lld", U);
+#undef BUF
+}
+
+static void lstm_step_functions(struct em *e, int i)
+{
+    struct printer *p = e->p;
+    const struct ir_layer *x = &e->m->layers[i];
+    const struct layer *l = x->l;
+    const char *L = l->name, *R = e->R, *N = e->n;
+    long long T = x->in_steps, U = l->units, G = 4 * U;
+    const char *act = activation_name(l->activation);
+    const char *ract = activation_name(l->recurrent_activation);
+    char rk[256];
+    param(rk, sizeof rk, e, "params", x->tensor[TENSOR_RECURRENT_KERNEL]);
+    long long roff = x->rmask >= 0 ? e->m->masks[x->rmask].offset : 0;
+
+    trace(e, i, "one forward step");
+    pr(p, "static inline void %s_%s_step(%s_ctx *ctx, size_t n, size_t t, int train)", N, L, N);
+    pr(p, "{");
+    pr(p, "%s *gates = &ctx->%s_gates[0][0]; /* [n, %lld, %lld] */", R, L, T, G);
+    pr(p, "%s *c = &ctx->%s_c[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    pr(p, "%s *h = &ctx->%s_h[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    pr(p, "%s *hm = &ctx->%s_hm[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    if (x->rmask < 0)
+        pr(p, "(void)train;");
+    pr(p, "if (t > 0) {");
+    pr(p, "for (size_t b = 0; b < n; b++) {");
+    pr(p, "for (size_t j = 0; j < %lld; j++)", U);
+    if (x->rmask >= 0)
+        pr(p, "    hm[(b * %lld + t) * %lld + j] = h[(b * %lld + t - 1) * %lld + j] * (train ? ctx->mask[b][%lld + j] : 1);",
+           T, U, T, U, LL(roff));
+    else
+        pr(p, "    hm[(b * %lld + t) * %lld + j] = h[(b * %lld + t - 1) * %lld + j];", T, U, T, U);
+    pr(p, "}");
+    pr(p, "/* the four gates at once: z[n, %lld] += h[t-1][n, %lld] x recurrent_kernel[%lld, %lld] */", G, U, U, G);
+    {
+        char a[64], c[64], ks[32];
+        snprintf(a, sizeof a, "(hm + t * %lld)", U);
+        snprintf(c, sizeof c, "(gates + t * %lld)", G);
+        snprintf(ks, sizeof ks, "%lld", U);
+        gemm(e, false, false, "n", G, ks, a, T * U, rk, G, c, T * G, true);
+    }
+    pr(p, "} else {");
+    pr(p, "for (size_t b = 0; b < n; b++)");
+    pr(p, "    memset(hm + b * %lld, 0, %lld * sizeof *hm);", T * U, U);
+    pr(p, "}");
+    pr(p, "for (size_t b = 0; b < n; b++) {");
+    pr(p, "%s *z = gates + (b * %lld + t) * %lld;", R, T, G);
+    pr(p, "%s *ct = c + (b * %lld + t) * %lld;", R, T, U);
+    pr(p, "%s *ht = h + (b * %lld + t) * %lld;", R, T, U);
+    pr(p, "for (size_t j = 0; j < %lld; j++) {", U);
+    pr(p, "const %s ig = %s_act_%s(z[j]);", R, N, ract);
+    pr(p, "const %s fg = %s_act_%s(z[%lld + j]);", R, N, ract, U);
+    pr(p, "const %s gg = %s_act_%s(z[%lld + j]);", R, N, act, 2 * U);
+    pr(p, "const %s og = %s_act_%s(z[%lld + j]);", R, N, ract, 3 * U);
+    pr(p, "const %s prev = t > 0 ? c[(b * %lld + t - 1) * %lld + j] : 0;", R, T, U);
+    pr(p, "z[j] = ig;");
+    pr(p, "z[%lld + j] = fg;", U);
+    pr(p, "z[%lld + j] = gg;", 2 * U);
+    pr(p, "z[%lld + j] = og;", 3 * U);
+    pr(p, "ct[j] = fg * prev + ig * gg;");
+    pr(p, "ht[j] = og * %s_act_%s(ct[j]);", N, act);
+    pr(p, "}");
+    pr(p, "}");
+    pr(p, "}");
+    pr_blank(p);
+
+    trace(e, i, "one backward step");
+    pr(p, "static inline void %s_%s_step_back(%s_ctx *ctx, size_t n, size_t t)", N, L, N);
+    pr(p, "{");
+    pr(p, "const %s *gates = &ctx->%s_gates[0][0]; /* [n, %lld, %lld] */", R, L, T, G);
+    pr(p, "const %s *c = &ctx->%s_c[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    pr(p, "const %s *dout = &ctx->%s_dout[0][0]; /* [n, %lld, %lld] */", R, L,
+       LL(x->out_steps), U);
+    pr(p, "%s *dz = &ctx->%s_dz[0][0]; /* [n, %lld, %lld] */", R, L, T, G);
+    pr(p, "%s *dh = &ctx->%s_dh[0][0]; /* [n, %lld] */", R, L, U);
+    pr(p, "%s *dc = &ctx->%s_dc[0][0]; /* [n, %lld] */", R, L, U);
+    pr(p, "for (size_t b = 0; b < n; b++) {");
+    pr(p, "const %s *gt = gates + (b * %lld + t) * %lld;", R, T, G);
+    pr(p, "const %s *ct = c + (b * %lld + t) * %lld;", R, T, U);
+    pr(p, "%s *dzt = dz + (b * %lld + t) * %lld;", R, T, G);
+    pr(p, "for (size_t j = 0; j < %lld; j++) {", U);
+    if (l->return_sequences)
+        pr(p, "const %s dhj = dh[b * %lld + j] + dout[(b * %lld + t) * %lld + j];", R, U, T, U);
+    else
+        pr(p, "const %s dhj = dh[b * %lld + j] + (t == %lld ? dout[b * %lld + j] : 0);", R, U,
+           T - 1, U);
+    pr(p, "const %s ig = gt[j], fg = gt[%lld + j], gg = gt[%lld + j], og = gt[%lld + j];", R, U,
+       2 * U, 3 * U);
+    pr(p, "const %s prev = t > 0 ? c[(b * %lld + t - 1) * %lld + j] : 0;", R, T, U);
+    pr(p, "const %s tc = %s_act_%s(ct[j]);", R, N, act);
+    pr(p, "const %s dcj = dc[b * %lld + j] + dhj * og * %s_dact_%s(tc);", R, U, N, act);
+    pr(p, "dzt[j] = dcj * gg * %s_dact_%s(ig);", N, ract);
+    pr(p, "dzt[%lld + j] = dcj * prev * %s_dact_%s(fg);", U, N, ract);
+    pr(p, "dzt[%lld + j] = dcj * ig * %s_dact_%s(gg);", 2 * U, N, act);
+    pr(p, "dzt[%lld + j] = dhj * tc * %s_dact_%s(og);", 3 * U, N, ract);
+    pr(p, "dc[b * %lld + j] = dcj * fg;", U);
+    pr(p, "}");
+    pr(p, "}");
+    pr(p, "if (t > 0) {");
+    pr(p, "/* dh[n, %lld] = dz[t][n, %lld] x recurrent_kernel^T */", U, G);
+    {
+        char a[64], ks[32];
+        snprintf(a, sizeof a, "(dz + t * %lld)", G);
+        snprintf(ks, sizeof ks, "%lld", G);
+        gemm(e, false, true, "n", U, ks, a, T * G, rk, G, "dh", U, false);
+    }
+    if (x->rmask >= 0) {
+        pr(p, "for (size_t b = 0; b < n; b++)");
+        pr(p, "    for (size_t j = 0; j < %lld; j++)", U);
+        pr(p, "        dh[b * %lld + j] *= ctx->mask[b][%lld + j];", U, LL(roff));
+    }
+    pr(p, "}");
+    pr(p, "}");
+    pr_blank(p);
+}
+
+static void lstm_forward(struct em *e, int i)
+{
+    struct printer *p = e->p;
+    const struct ir_layer *x = &e->m->layers[i];
+    const struct layer *l = x->l;
+    const char *L = l->name, *R = e->R, *N = e->n;
+    long long T = x->in_steps, F = x->in_features, U = l->units, G = 4 * U;
+    char k[256], bias[256], f[160], rows[64], fs[32];
+    param(k, sizeof k, e, "params", x->tensor[TENSOR_KERNEL]);
+    pr(p, "%s *gates = &ctx->%s_gates[0][0]; /* [n, %lld, %lld] */", R, L, T, G);
+    pr(p, "const %s *xs = in; /* [n, %lld, %lld] */", R, T, F);
+    if (x->mask >= 0) {
+        long long off = e->m->masks[x->mask].offset;
+        pr(p, "if (train) {");
+        pr(p, "/* dropout: one mask per sample over the %lld inputs, shared by all steps and gates */", F);
+        pr(p, "%s *xm = &ctx->%s_xm[0][0];", R, L);
+        pr(p, "for (size_t b = 0; b < n; b++)");
+        pr(p, "    for (size_t t = 0; t < %lld; t++)", T);
+        pr(p, "        for (size_t j = 0; j < %lld; j++)", F);
+        pr(p, "            xm[(b * %lld + t) * %lld + j] = in[(b * %lld + t) * %lld + j] * ctx->mask[b][%lld + j];",
+           T, F, T, F, off);
+        pr(p, "xs = xm;");
+        pr(p, "}");
+    } else {
+        pr(p, "(void)train;");
+    }
+    pr(p, "/* input projection of all steps: [n * %lld, %lld] x kernel[%lld, %lld] + bias */", T, F, F, G);
+    pr(p, "for (size_t r = 0; r < n * %lld; r++)", T);
+    pr(p, "    for (size_t j = 0; j < %lld; j++)", G);
+    if (x->tensor[TENSOR_BIAS] >= 0) {
+        param(bias, sizeof bias, e, "params", x->tensor[TENSOR_BIAS]);
+        pr(p, "        gates[r * %lld + j] = %s[j];", G, bias);
+    } else {
+        pr(p, "        gates[r * %lld + j] = 0;", G);
+    }
+    snprintf(rows, sizeof rows, "n * %lld", T);
+    snprintf(fs, sizeof fs, "%lld", F);
+    gemm(e, false, false, rows, G, fs, "xs", F, k, G, "gates", G, true);
+    pr(p, "/* the time loop, %lld steps (unroll %lld) */", T, LL(e->m->unroll));
+    snprintf(f, sizeof f, "%s_%s_step", N, L);
+    time_loop(e, f, ", train", T, false);
+    if (!l->return_sequences) {
+        pr(p, "for (size_t b = 0; b < n; b++)");
+        pr(p, "    memcpy(ctx->%s_out[b], &ctx->%s_h[b][%lld], %lld * sizeof(%s));", L, L,
+           (T - 1) * U, U, R);
+    }
+}
+
+static void lstm_backward(struct em *e, int i)
+{
+    struct printer *p = e->p;
+    const struct ir_layer *x = &e->m->layers[i];
+    const struct layer *l = x->l;
+    const char *L = l->name, *R = e->R, *N = e->n;
+    long long T = x->in_steps, F = x->in_features, U = l->units, G = 4 * U;
+    char k[256], gk[256], grk[256], gb[256], f[160], rows[64], gs[32];
+    param(k, sizeof k, e, "params", x->tensor[TENSOR_KERNEL]);
+    param(gk, sizeof gk, e, "grads", x->tensor[TENSOR_KERNEL]);
+    param(grk, sizeof grk, e, "grads", x->tensor[TENSOR_RECURRENT_KERNEL]);
+    pr(p, "const %s *dz = &ctx->%s_dz[0][0]; /* [n, %lld, %lld] */", R, L, T, G);
+    pr(p, "const %s *hm = &ctx->%s_hm[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    if (x->mask >= 0) {
+        pr(p, "const %s *xs = &ctx->%s_xm[0][0]; /* [n, %lld, %lld] */", R, L, T, F);
+        pr(p, "(void)in;");
+    } else
+        pr(p, "const %s *xs = in; /* [n, %lld, %lld] */", R, T, F);
+    pr(p, "memset(ctx->%s_dh, 0, n * sizeof ctx->%s_dh[0]);", L, L);
+    pr(p, "memset(ctx->%s_dc, 0, n * sizeof ctx->%s_dc[0]);", L, L);
+    pr(p, "/* back through time */");
+    snprintf(f, sizeof f, "%s_%s_step_back", N, L);
+    time_loop(e, f, "", T, true);
+    snprintf(rows, sizeof rows, "n * %lld", T);
+    snprintf(gs, sizeof gs, "%lld", G);
+    char Fs[32], Us[32];
+    snprintf(Fs, sizeof Fs, "%lld", F);
+    snprintf(Us, sizeof Us, "%lld", U);
+    pr(p, "/* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */");
+    gemm(e, true, false, Fs, G, rows, "xs", F, "dz", G, gk, G, true);
+    gemm(e, true, false, Us, G, rows, "hm", U, "dz", G, grk, G, true);
+    if (x->tensor[TENSOR_BIAS] >= 0) {
+        param(gb, sizeof gb, e, "grads", x->tensor[TENSOR_BIAS]);
+        pr(p, "for (size_t r = 0; r < n * %lld; r++)", T);
+        pr(p, "    for (size_t j = 0; j < %lld; j++)", G);
+        pr(p, "        %s[j] += dz[r * %lld + j];", gb, G);
+    }
+    pr(p, "if (din) {");
+    pr(p, "/* din[n * %lld, %lld] = dz x kernel^T */", T, F);
+    gemm(e, false, true, rows, F, gs, "dz", G, k, G, "din", F, false);
+    if (x->mask >= 0) {
+        long long off = e->m->masks[x->mask].offset;
+        pr(p, "for (size_t b = 0; b < n; b++)");
+        pr(p, "    for (size_t t = 0; t < %lld; t++)", T);
+        pr(p, "        for (size_t j = 0; j < %lld; j++)", F);
+        pr(p, "            din[(b * %lld + t) * %lld + j] *= ctx->mask[b][%lld + j];", T, F, off);
+    }
+    pr(p, "}");
+}
+
+/* ------------------------------------------------------------------ */
+/* Dense                                                               */
+
+static void dense_buffers(struct em *e, int i)
+{
+    const struct ir_layer *x = &e->m->layers[i];
+    char nm[128], shape[64];
+    long long S = x->out_steps, O = x->out_features;
+    if (x->out_seq)
+        snprintf(shape, sizeof shape, "%lld, %lld", S, O);
+    else
+        snprintf(shape, sizeof shape, "%lld", O);
+    static const char *const parts[][2] = {{"z", "before the activation (logits)"},
+                                           {"out", "after the activation"},
+                                           {"dout", "d loss / d out"},
+                                           {"dz", "d loss / d z"}};
+    for (int k = 0; k < 4; k++) {
+        snprintf(nm, sizeof nm, "%s_%s", x->l->name, parts[k][0]);
+        buffer(e, nm, S * O, shape, parts[k][1]);
+    }
+}
+
+static void dense_forward(struct em *e, int i)
+{
+    struct printer *p = e->p;
+    const struct ir_layer *x = &e->m->layers[i];
+    const char *L = x->l->name, *R = e->R, *N = e->n;
+    long long S = x->out_steps, I = x->in_features, O = x->out_features;
+    char k[256], b[256], rows[64], Is[32];
+    param(k, sizeof k, e, "params", x->tensor[TENSOR_KERNEL]);
+    pr(p, "(void)train;");
+    pr(p, "%s *z = &ctx->%s_z[0][0]; /* [n * %lld, %lld] */", R, L, S, O);
+    pr(p, "%s *a = &ctx->%s_out[0][0]; /* [n * %lld, %lld] */", R, L, S, O);
+    pr(p, "for (size_t r = 0; r < n * %lld; r++)", S);
+    pr(p, "    for (size_t j = 0; j < %lld; j++)", O);
+    if (x->tensor[TENSOR_BIAS] >= 0) {
+        param(b, sizeof b, e, "params", x->tensor[TENSOR_BIAS]);
+        pr(p, "        z[r * %lld + j] = %s[j];", O, b);
+    } else {
+        pr(p, "        z[r * %lld + j] = 0;", O);
+    }
+    snprintf(rows, sizeof rows, "n * %lld", S);
+    snprintf(Is, sizeof Is, "%lld", I);
+    pr(p, "/* z[n * %lld, %lld] += in x kernel[%lld, %lld] */", S, O, I, O);
+    gemm(e, false, false, rows, O, Is, "in", I, k, O, "z", O, true);
+    if (x->l->activation == ACT_SOFTMAX) {
+        pr(p, "for (size_t r = 0; r < n * %lld; r++) {", S);
+        pr(p, "const %s *zr = z + r * %lld;", R, O);
+        pr(p, "%s *ar = a + r * %lld;", R, O);
+        pr(p, "%s mx = zr[0], sum = 0;", R);
+        pr(p, "for (size_t j = 1; j < %lld; j++)", O);
+        pr(p, "    mx = zr[j] > mx ? zr[j] : mx;");
+        pr(p, "for (size_t j = 0; j < %lld; j++) {", O);
+        pr(p, "ar[j] = %s(zr[j] - mx);", fn(e, "exp"));
+        pr(p, "sum += ar[j];");
+        pr(p, "}");
+        pr(p, "for (size_t j = 0; j < %lld; j++)", O);
+        pr(p, "    ar[j] /= sum;");
+        pr(p, "}");
+    } else {
+        pr(p, "for (size_t r = 0; r < n * %lld * %lld; r++)", S, O);
+        pr(p, "    a[r] = %s_act_%s(z[r]);", N, activation_name(x->l->activation));
+    }
+}
+
+static void dense_backward(struct em *e, int i)
+{
+    struct printer *p = e->p;
+    const struct ir_layer *x = &e->m->layers[i];
+    const char *L = x->l->name, *R = e->R, *N = e->n;
+    long long S = x->out_steps, I = x->in_features, O = x->out_features;
+    char k[256], gk[256], gb[256], rows[64], Is[32], Os[32];
+    param(k, sizeof k, e, "params", x->tensor[TENSOR_KERNEL]);
+    param(gk, sizeof gk, e, "grads", x->tensor[TENSOR_KERNEL]);
+    snprintf(rows, sizeof rows, "n * %lld", S);
+    snprintf(Is, sizeof Is, "%lld", I);
+    snprintf(Os, sizeof Os, "%lld", O);
+    if (x->logits) {
+        pr(p, "/* the loss wrote d loss / d logits */");
+        pr(p, "const %s *dz = &ctx->%s_dout[0][0]; /* [n * %lld, %lld] */", R, L, S, O);
+    } else {
+        pr(p, "const %s *a = &ctx->%s_out[0][0]; /* [n * %lld, %lld] */", R, L, S, O);
+        pr(p, "const %s *da = &ctx->%s_dout[0][0];", R, L);
+        pr(p, "%s *dz = &ctx->%s_dz[0][0]; /* [n * %lld, %lld] */", R, L, S, O);
+        if (x->l->activation == ACT_SOFTMAX) {
+            pr(p, "for (size_t r = 0; r < n * %lld; r++) {", S);
+            pr(p, "%s dot = 0;", R);
+            pr(p, "for (size_t j = 0; j < %lld; j++)", O);
+            pr(p, "    dot += da[r * %lld + j] * a[r * %lld + j];", O, O);
+            pr(p, "for (size_t j = 0; j < %lld; j++)", O);
+            pr(p, "    dz[r * %lld + j] = a[r * %lld + j] * (da[r * %lld + j] - dot);", O, O, O);
+            pr(p, "}");
+        } else {
+            pr(p, "for (size_t r = 0; r < n * %lld * %lld; r++)", S, O);
+            pr(p, "    dz[r] = da[r] * %s_dact_%s(a[r]);", N, activation_name(x->l->activation));
+        }
+    }
+    pr(p, "/* kernel += in^T x dz */");
+    gemm(e, true, false, Is, O, rows, "in", I, "dz", O, gk, O, true);
+    if (x->tensor[TENSOR_BIAS] >= 0) {
+        param(gb, sizeof gb, e, "grads", x->tensor[TENSOR_BIAS]);
+        pr(p, "for (size_t r = 0; r < n * %lld; r++)", S);
+        pr(p, "    for (size_t j = 0; j < %lld; j++)", O);
+        pr(p, "        %s[j] += dz[r * %lld + j];", gb, O);
+    }
+    pr(p, "if (din) {");
+    pr(p, "/* din[n * %lld, %lld] = dz x kernel^T */", S, I);
+    gemm(e, false, true, rows, I, Os, "dz", O, k, O, "din", I, false);
+    pr(p, "}");
+}
+
+/* ------------------------------------------------------------------ */
+/* Dropout and SpatialDropout1D                                        */
+
+static void dropout_buffers(struct em *e, int i)
+{
+    const struct ir_layer *x = &e->m->layers[i];
+    char nm[128], shape[64];
+    if (x->out_seq)
+        snprintf(shape, sizeof shape, "%lld, %lld", LL(x->out_steps), LL(x->out_features));
+    else
+        snprintf(shape, sizeof shape, "%lld", LL(x->out_features));
+    snprintf(nm, sizeof nm, "%s_out", x->l->name);
+    buffer(e, nm, x->out_steps * x->out_features, shape, "the input times its mask");
+    snprintf(nm, sizeof nm, "%s_dout", x->l->name);
+    buffer(e, nm, x->out_steps * x->out_features, shape, "d loss / d output");
+}
+
+/* The mask of element r of sample b's [T, C] value: Dropout has one per
+ * element, SpatialDropout1D one per channel, shared by all T steps. */
+static void mask_at(char *buf, size_t size, const struct em *e, const struct ir_layer *x)
+{
+    long long off = e->m->masks[x->mask].offset;
+    if (x->l->kind == LAYER_SPATIAL_DROPOUT1D)
+        snprintf(buf, size, "ctx->mask[b][%lld + r %% %lld]", off, LL(x->out_features));
+    else
+        snprintf(buf, size, "ctx->mask[b][%lld + r]", off);
+}
+
+static void dropout_forward(struct em *e, int i)
+{
+    struct printer *p = e->p;
+    const struct ir_layer *x = &e->m->layers[i];
+    long long SZ = x->out_steps * x->out_features;
+    pr(p, "%s *out = &ctx->%s_out[0][0]; /* [n, %lld] */", e->R, x->l->name, SZ);
+    if (x->mask < 0) {
+        pr(p, "(void)train;");
+        pr(p, "memcpy(out, in, n * %lld * sizeof *out);", SZ);
+        return;
+    }
+    char m[128];
+    mask_at(m, sizeof m, e, x);
+    pr(p, "if (!train) {");
+    pr(p, "memcpy(out, in, n * %lld * sizeof *out);", SZ);
+    pr(p, "return;");
+    pr(p, "}");
+    pr(p, "for (size_t b = 0; b < n; b++)");
+    pr(p, "    for (size_t r = 0; r < %lld; r++)", SZ);
+    pr(p, "        out[b * %lld + r] = in[b * %lld + r] * %s;", SZ, SZ, m);
+}
+
+static void dropout_backward(struct em *e, int i)
+{
+    struct printer *p = e->p;
+    const struct ir_layer *x = &e->m->layers[i];
+    long long SZ = x->out_steps * x->out_features;
+    pr(p, "const %s *dout = &ctx->%s_dout[0][0]; /* [n, %lld] */", e->R, x->l->name, SZ);
+    pr(p, "(void)in;");
+    pr(p, "if (!din)");
+    pr(p, "    return;");
+    if (x->mask < 0) {
+        pr(p, "memcpy(din, dout, n * %lld * sizeof *din);", SZ);
+        return;
+    }
+    char m[128];
+    mask_at(m, sizeof m, e, x);
+    pr(p, "for (size_t b = 0; b < n; b++)");
+    pr(p, "    for (size_t r = 0; r < %lld; r++)", SZ);
+    pr(p, "        din[b * %lld + r] = dout[b * %lld + r] * %s;", SZ, SZ, m);
+}
+
+/* ------------------------------------------------------------------ */
+/* The table of layer kinds                                            */
+
+struct layer_ops {
+    void (*buffers)(struct em *e, int i);   /* context members */
+    void (*helpers)(struct em *e, int i);   /* static functions before forward */
+    void (*forward)(struct em *e, int i);   /* body of NAME_L_forward */
+    void (*backward)(struct em *e, int i);  /* body of NAME_L_backward */
+};
+
+static const struct layer_ops layer_ops[LAYER_KIND_COUNT] = {
+    [LAYER_EMBEDDING] = {embedding_buffers, NULL, embedding_forward, embedding_backward},
+    [LAYER_LSTM] = {lstm_buffers, lstm_step_functions, lstm_forward, lstm_backward},
+    [LAYER_DENSE] = {dense_buffers, NULL, dense_forward, dense_backward},
+    [LAYER_DROPOUT] = {dropout_buffers, NULL, dropout_forward, dropout_backward},
+    [LAYER_SPATIAL_DROPOUT1D] = {dropout_buffers, NULL, dropout_forward, dropout_backward},
+};
+
+static void layer_summary(char *buf, size_t size, const struct ir_layer *x)
+{
+    const struct layer *l = x->l;
+    switch (l->kind) {
+    case LAYER_EMBEDDING:
+        snprintf(buf, size, "Embedding to %lld dimensions", LL(l->units));
+        break;
+    case LAYER_LSTM:
+        snprintf(buf, size, "LSTM, %lld unit%s%s", LL(l->units), l->units == 1 ? "" : "s",
+                 l->return_sequences ? ", returns sequences" : "");
+        break;
+    case LAYER_DENSE:
+        snprintf(buf, size, "Dense, %lld unit%s, %s%s", LL(l->units), l->units == 1 ? "" : "s",
+                 activation_name(l->activation), x->out_seq ? ", on every step" : "");
+        break;
+    case LAYER_DROPOUT:
+        snprintf(buf, size, "Dropout, rate %g", l->rate);
+        break;
+    case LAYER_SPATIAL_DROPOUT1D:
+        snprintf(buf, size, "SpatialDropout1D, rate %g", l->rate);
+        break;
+    default:
+        snprintf(buf, size, "?");
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Files                                                               */
+
+static void header_comment(struct em *e, const char *version, const char *what)
+{
+    struct printer *p = e->p;
+    pr(p, "/*");
+    pr(p, " * %s: %s", e->n, what);
+    pr(p, " *");
+    pr(p, " * generated by lstmc %s from %s (fnv1a64 %016llx),", version, e->m->spec_path,
+       (unsigned long long)e->m->spec_hash);
+    pr(p, " * options: --dtype %s --unroll %lld; do not edit", e->f32 ? "f32" : "f64",
+       LL(e->m->unroll));
+    pr(p, " */");
+}
+
+static unsigned used_activations(const struct ir_model *m)
+{
+    unsigned used = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        const struct layer *l = m->layers[i].l;
+        if (l->kind == LAYER_LSTM)
+            used |= 1u << l->activation | 1u << l->recurrent_activation;
+        if (l->kind == LAYER_DENSE)
+            used |= 1u << l->activation;
+    }
+    if (m->spec->training.loss == LOSS_BINARY_CROSSENTROPY)
+        used |= 1u << ACT_SIGMOID;
+    return used;
+}
+
+static void emit_header(struct em *e, const char *version)
+{
+    struct printer *p = e->p;
+    const struct ir_model *m = e->m;
+    const char *N = e->n, *U = e->up, *R = e->R;
+    header_comment(e, version, "the model's C API");
+    pr(p, "#ifndef %s_H", U);
+    pr(p, "#define %s_H", U);
+    pr_blank(p);
+    pr(p, "#include <stddef.h>");
+    pr(p, "#include <stdint.h>");
+    pr_blank(p);
+    pr(p, "#include <lstmc.h>");
+    pr_blank(p);
+    pr(p, "/* Dimensions. A sample is %s; the output of one sample is %s. */",
+       m->tokens ? "[LENGTH] token ids" : "[TIMESTEPS, FEATURES], time-major",
+       m->out_seq ? "[OUTPUT_STEPS, OUTPUTS]" : "[OUTPUTS]");
+    if (m->tokens) {
+        pr(p, "#define %s_LENGTH %lld", U, LL(m->in_steps));
+        pr(p, "#define %s_VOCAB %lld", U, LL(m->spec->model.vocab));
+    } else {
+        pr(p, "#define %s_TIMESTEPS %lld", U, LL(m->in_steps));
+        pr(p, "#define %s_FEATURES %lld", U, LL(m->in_features));
+    }
+    pr(p, "#define %s_INPUT_SIZE %lld /* values per sample */", U, LL(m->in_steps * m->in_features));
+    pr(p, "#define %s_OUTPUT_STEPS %lld", U, LL(m->out_steps));
+    pr(p, "#define %s_OUTPUTS %lld", U, LL(m->out_features));
+    pr(p, "#define %s_OUTPUT_SIZE %lld /* values per sample */", U, LL(m->out_steps * m->out_features));
+    pr(p, "#define %s_BATCH %lld /* samples per forward pass (spec batch_size) */", U, LL(m->batch));
+    pr(p, "#define %s_PARAM_COUNT %lld", U, LL(m->param_count));
+    pr(p, "#define %s_TENSOR_COUNT %d", U, m->ntensors);
+    pr(p, "#define %s_MASK_SIZE %lld /* dropout mask values per sample */", U, LL(m->mask_size));
+    pr(p, "#define %s_MASK_SITES %d", U, m->nmasks);
+    for (int i = 0; i < m->nlayers; i++) {
+        const struct layer *l = m->layers[i].l;
+        if (l->kind == LAYER_LSTM || l->kind == LAYER_DENSE || l->kind == LAYER_EMBEDDING) {
+            char lu[80];
+            size_t k = 0;
+            for (; l->name[k] && k + 1 < sizeof lu; k++)
+                lu[k] = (char)toupper((unsigned char)l->name[k]);
+            lu[k] = '\0';
+            pr(p, "#define %s_%s_UNITS %lld", U, lu, LL(l->units));
+        }
+    }
+    pr_blank(p);
+    pr(p, "typedef %s %s;", e->f32 ? "float" : "double", R);
+    pr_blank(p);
+    pr(p, "/* The parameters under their Keras names (LSTM gates i, f, c, o), over one");
+    pr(p, " * flat array: the optimizer is one loop and a checkpoint one write. */");
+    pr(p, "typedef union %s_params {", N);
+    pr(p, "struct {");
+    for (int i = 0; i < m->ntensors; i++) {
+        const struct ir_tensor *t = &m->tensors[i];
+        if (t->rank > 1)
+            pr(p, "%s %s[%lld][%lld]; /* %s */", R, t->cname, LL(t->shape[0]), LL(t->shape[1]), t->name);
+        else
+            pr(p, "%s %s[%lld]; /* %s */", R, t->cname, LL(t->shape[0]), t->name);
+    }
+    pr(p, "};");
+    pr(p, "%s flat[%s_PARAM_COUNT];", R, U);
+    pr(p, "} %s_params;", N);
+    pr_blank(p);
+    pr(p, "_Static_assert(sizeof(%s_params) == %s_PARAM_COUNT * sizeof(%s),", N, U, R);
+    pr(p, "               \"the named tensors cover the flat array exactly\");");
+    pr_blank(p);
+    pr(p, "/*");
+    pr(p, " * Everything the model needs, allocated once by %s_create(): weights,", N);
+    pr(p, " * gradients, optimizer state, dropout masks and generators, and the");
+    pr(p, " * activations of one batch of up to %s_BATCH samples. No global state:", U);
+    pr(p, " * several contexts (and models) can live in one program.");
+    pr(p, " */");
+    pr(p, "typedef struct %s_ctx {", N);
+    pr(p, "%s_params params;", N);
+    pr(p, "%s_params grads; /* d loss / d params, accumulated by %s_backward */", N, N);
+    pr(p, "%s_params opt_m; /* Adam m, SGD velocity, RMSprop momentum */", N);
+    pr(p, "%s_params opt_v; /* Adam v, RMSprop velocity */", N);
+    pr(p, "uint64_t step; /* optimizer steps taken */");
+    pr(p, "int fixed_masks; /* nonzero: %s_forward_train keeps the masks in mask */", N);
+    pr(p, "lstmc_rng mask_rng[%d]; /* one stream per dropout site */", m->nmasks > 0 ? m->nmasks : 1);
+    pr(p, "%s mask[%s_BATCH][%lld]; /* [BATCH][MASK_SIZE]: 0 or 1/(1-rate) */", R, U,
+       LL(m->mask_size > 0 ? m->mask_size : 1));
+    pr(p, "double init_work[%lld]; /* initialiser scratch */", LL(m->init_work > 0 ? m->init_work : 1));
+    for (int i = 0; i < m->nlayers; i++) {
+        char s[128];
+        layer_summary(s, sizeof s, &m->layers[i]);
+        pr(p, "/* %s: %s */", m->layers[i].l->name, s);
+        layer_ops[m->layers[i].l->kind].buffers(e, i);
+    }
+    pr(p, "} %s_ctx;", N);
+    pr_blank(p);
+    pr(p, "/* The weights file's tensors (Keras names and shapes) and where each");
+    pr(p, " * starts in %s_params.flat. */", N);
+    pr(p, "extern const lstmc_tensor_desc %s_tensors[%s_TENSOR_COUNT];", N, U);
+    pr(p, "extern const size_t %s_tensor_offsets[%s_TENSOR_COUNT];", N, U);
+    pr_blank(p);
+    pr(p, "/* A new context with every value zero; NULL when out of memory. Free it");
+    pr(p, " * with %s_destroy (which accepts NULL). */", N);
+    pr(p, "%s_ctx *%s_create(void);", N, N);
+    pr(p, "void %s_destroy(%s_ctx *ctx);", N, N);
+    pr_blank(p);
+    pr(p, "/* Keras-initialised weights: each tensor from its own RNG stream");
+    pr(p, " * (lstmc_rng_stream_id of its name) of seed. Also clears gradients and");
+    pr(p, " * optimizer state and reseeds the dropout streams. */");
+    pr(p, "lstmc_status %s_init(%s_ctx *ctx, uint64_t seed);", N, N);
+    pr(p, "/* Reseeds the dropout streams only. */");
+    pr(p, "void %s_seed_dropout(%s_ctx *ctx, uint64_t seed);", N, N);
+    pr_blank(p);
+    pr(p, "/* Inference: y[n, OUTPUT_SIZE] from x[n, INPUT_SIZE], any n, in chunks");
+    pr(p, " * of %s_BATCH.%s */", U, m->tokens ? " Token ids outside [0, VOCAB) read as 0." : "");
+    pr(p, "void %s_predict(%s_ctx *ctx, const %s *x, %s *y, size_t n);", N, N, R, R);
+    pr_blank(p);
+    pr(p, "/* The mean loss of n samples (any n) without dropout, as Keras'");
+    pr(p, " * evaluate() and val_loss compute it. */");
+    pr(p, "%s %s_evaluate(%s_ctx *ctx, const %s *x, const %s *y, size_t n);", R, N, N, R, R);
+    pr_blank(p);
+    pr(p, "/* Training forward of n <= %s_BATCH samples: draws fresh dropout masks", U);
+    pr(p, " * (unless fixed_masks), keeps what backward needs and, when y is not NULL,");
+    pr(p, " * returns the mean loss and leaves d loss / d output for %s_backward. */", N);
+    pr(p, "%s %s_forward_train(%s_ctx *ctx, const %s *x, const %s *y, size_t n);", R, N, N, R, R);
+    pr(p, "/* Adds scale * d loss / d params of the last %s_forward_train(x, y, n)", N);
+    pr(p, " * to ctx->grads. */");
+    pr(p, "void %s_backward(%s_ctx *ctx, const %s *x, size_t n, %s scale);", N, N, R, R);
+    pr(p, "void %s_zero_grads(%s_ctx *ctx);", N, N);
+    pr(p, "/* One optimizer step (%s) from ctx->grads. */", optimizer_name(m->spec->training.optimizer.kind));
+    pr(p, "lstmc_status %s_update(%s_ctx *ctx);", N, N);
+    pr(p, "/* One training step on a batch of any size n >= 1 (in chunks of");
+    pr(p, " * %s_BATCH): forward, backward, update. Returns the batch's mean loss. */", U);
+    pr(p, "%s %s_train_batch(%s_ctx *ctx, const %s *x, const %s *y, size_t n);", R, N, N, R, R);
+    pr_blank(p);
+    pr(p, "/* Weights as safetensors (Keras names and shapes; metadata lstmc.model,");
+    pr(p, " * lstmc.spec_hash). Save is atomic; load checks names, shapes, dtype and");
+    pr(p, " * the model name (not the spec hash). err may be NULL. */");
+    pr(p, "lstmc_status %s_save(const %s_ctx *ctx, const char *path, lstmc_error *err);", N, N);
+    pr(p, "lstmc_status %s_load(%s_ctx *ctx, const char *path, lstmc_error *err);", N, N);
+    pr_blank(p);
+    pr(p, "#endif");
+}
+
+static const char *init_kind(int init)
+{
+    static char buf[64];
+    const char *nm = initializer_name(init);
+    size_t k = 0;
+    for (; nm[k] && k + 1 < sizeof buf; k++)
+        buf[k] = (char)toupper((unsigned char)nm[k]);
+    buf[k] = '\0';
+    return buf;
+}
+
+static void emit_loss(struct em *e)
+{
+    struct printer *p = e->p;
+    const struct ir_model *m = e->m;
+    const char *N = e->n, *R = e->R;
+    int last = m->nlayers - 1;
+    const char *L = m->layers[last].l->name;
+    long long S = m->out_steps, O = m->out_features;
+    int loss = m->spec->training.loss;
+    char out[160], dout[160];
+    out_buf(out, sizeof out, e, last);
+    dout_buf(dout, sizeof dout, e, last);
+    pr(p, "/* %s, reduced over the last axis, then averaged over the batch%s", loss_name(loss),
+       S > 1 ? " and steps" : "");
+    pr(p, " * (%s:%d); also writes d loss / d %s. */", m->spec_path,
+       m->spec->training.node ? m->spec->training.node->span.line : 0,
+       m->layers[last].logits ? "logits" : "output");
+    pr(p, "static %s %s_loss(%s_ctx *ctx, const %s *y, size_t n)", R, N, N, R);
+    pr(p, "{");
+    pr(p, "const size_t rows = n * %lld;", S);
+    pr(p, "%s *d = %s; /* [rows, %lld] */", R, dout, O);
+    pr(p, "double total = 0;");
+    switch (loss) {
+    case LOSS_MSE:
+    case LOSS_MAE:
+        pr(p, "const %s *out = %s;", R, out);
+        pr(p, "const %s scale = 1 / (%s)(rows * %lld);", R, R, O);
+        pr(p, "for (size_t r = 0; r < rows * %lld; r++) {", O);
+        pr(p, "const %s diff = out[r] - y[r];", R);
+        if (loss == LOSS_MSE) {
+            pr(p, "total += (double)(diff * diff);");
+            pr(p, "d[r] = 2 * diff * scale;");
+        } else {
+            pr(p, "total += (double)%s(diff);", fn(e, "fabs"));
+            pr(p, "d[r] = (diff > 0 ? 1 : diff < 0 ? -1 : 0) * scale;");
+        }
+        pr(p, "}");
+        pr(p, "return (%s)(total / (double)(rows * %lld));", R, O);
+        break;
+    case LOSS_BINARY_CROSSENTROPY:
+        pr(p, "const %s *z = &ctx->%s_z[0][0]; /* logits */", R, L);
+        pr(p, "const %s scale = 1 / (%s)(rows * %lld);", R, R, O);
+        pr(p, "for (size_t r = 0; r < rows * %lld; r++) {", O);
+        pr(p, "/* max(z, 0) - z y + log(1 + exp(-|z|)) */");
+        pr(p, "total += (double)((z[r] > 0 ? z[r] : 0) - z[r] * y[r] + %s(%s(-%s(z[r]))));",
+           fn(e, "log1p"), fn(e, "exp"), fn(e, "fabs"));
+        pr(p, "d[r] = (%s_act_sigmoid(z[r]) - y[r]) * scale;", N);
+        pr(p, "}");
+        pr(p, "return (%s)(total / (double)(rows * %lld));", R, O);
+        break;
+    case LOSS_CATEGORICAL_CROSSENTROPY:
+        pr(p, "const %s *z = &ctx->%s_z[0][0]; /* logits */", R, L);
+        pr(p, "const %s scale = 1 / (%s)rows;", R, R);
+        pr(p, "for (size_t r = 0; r < rows; r++) {");
+        pr(p, "const %s *zr = z + r * %lld, *yr = y + r * %lld;", R, O, O);
+        pr(p, "%s mx = zr[0], sum = 0, ysum = 0;", R);
+        pr(p, "for (size_t j = 1; j < %lld; j++)", O);
+        pr(p, "    mx = zr[j] > mx ? zr[j] : mx;");
+        pr(p, "for (size_t j = 0; j < %lld; j++) {", O);
+        pr(p, "sum += %s(zr[j] - mx);", fn(e, "exp"));
+        pr(p, "ysum += yr[j];");
+        pr(p, "}");
+        pr(p, "const %s lse = mx + %s(sum);", R, fn(e, "log"));
+        pr(p, "for (size_t j = 0; j < %lld; j++) {", O);
+        pr(p, "/* -y log softmax(z) */");
+        pr(p, "total += (double)(yr[j] * (lse - zr[j]));");
+        pr(p, "d[r * %lld + j] = (%s(zr[j] - lse) * ysum - yr[j]) * scale;", O, fn(e, "exp"));
+        pr(p, "}");
+        pr(p, "}");
+        pr(p, "return (%s)(total / (double)rows);", R);
+        break;
+    }
+    pr(p, "}");
+    pr_blank(p);
+}
+
+static void emit_optimizer(struct em *e)
+{
+    struct printer *p = e->p;
+    const struct optimizer *o = &e->m->spec->training.optimizer;
+    const char *N = e->n, *U = e->up, *sfx = e->f32 ? "f32" : "f64";
+    pr(p, "lstmc_status %s_update(%s_ctx *ctx)", N, N);
+    pr(p, "{");
+    switch (o->kind) {
+    case OPT_ADAM:
+        pr(p, "const lstmc_adam cfg = {%.17g, %.17g, %.17g, %.17g};", o->learning_rate, o->beta_1,
+           o->beta_2, o->epsilon);
+        pr(p, "ctx->step++;");
+        pr(p, "return lstmc_adam_step_%s(ctx->params.flat, ctx->opt_m.flat, ctx->opt_v.flat,", sfx);
+        pr(p, "                         ctx->grads.flat, &cfg, ctx->step, %s_PARAM_COUNT);", U);
+        break;
+    case OPT_SGD:
+        pr(p, "const lstmc_sgd cfg = {%.17g, %.17g, %s};", o->learning_rate, o->momentum,
+           o->nesterov ? "true" : "false");
+        pr(p, "ctx->step++;");
+        pr(p, "return lstmc_sgd_step_%s(ctx->params.flat, ctx->opt_m.flat, ctx->grads.flat, &cfg,", sfx);
+        pr(p, "                        %s_PARAM_COUNT);", U);
+        break;
+    case OPT_RMSPROP:
+        pr(p, "const lstmc_rmsprop cfg = {%.17g, %.17g, %.17g, %.17g, false};", o->learning_rate,
+           o->rho, o->momentum, o->epsilon);
+        pr(p, "ctx->step++;");
+        pr(p, "return lstmc_rmsprop_step_%s(ctx->params.flat, ctx->opt_v.flat, %s, NULL,", sfx,
+           o->momentum > 0 ? "ctx->opt_m.flat" : "NULL");
+        pr(p, "                            ctx->grads.flat, &cfg, %s_PARAM_COUNT);", U);
+        break;
+    }
+    pr(p, "}");
+    pr_blank(p);
+}
+
+static void emit_source(struct em *e, const char *version)
+{
+    struct printer *p = e->p;
+    const struct ir_model *m = e->m;
+    const char *N = e->n, *U = e->up, *R = e->R;
+    header_comment(e, version, "init, forward, loss, backward, update, weights");
+    pr(p, "#include \"%s.h\"", N);
+    pr_blank(p);
+    pr(p, "#include <math.h>");
+    pr(p, "#include <stdbool.h>");
+    pr(p, "#include <stdio.h>");
+    pr(p, "#include <stdlib.h>");
+    pr(p, "#include <string.h>");
+    if (e->blas) {
+        pr_blank(p);
+        pr(p, "#include <cblas.h>");
+    }
+    pr_blank(p);
+    pr(p, "const lstmc_tensor_desc %s_tensors[%s_TENSOR_COUNT] = {", N, U);
+    for (int i = 0; i < m->ntensors; i++) {
+        const struct ir_tensor *t = &m->tensors[i];
+        if (t->rank > 1)
+            pr(p, "{\"%s\", LSTMC_%s, 2, {%lld, %lld}},", t->name, e->f32 ? "F32" : "F64",
+               LL(t->shape[0]), LL(t->shape[1]));
+        else
+            pr(p, "{\"%s\", LSTMC_%s, 1, {%lld}},", t->name, e->f32 ? "F32" : "F64",
+               LL(t->shape[0]));
+    }
+    pr(p, "};");
+    pr_blank(p);
+    pr(p, "const size_t %s_tensor_offsets[%s_TENSOR_COUNT] = {", N, U);
+    for (int i = 0; i < m->ntensors; i++)
+        pr(p, "%lld, /* %s */", LL(m->tensors[i].offset), m->tensors[i].name);
+    pr(p, "};");
+    pr_blank(p);
+    emit_activations(e, used_activations(m));
+    if (m->tokens) {
+        pr(p, "/* A token id as a row index; ids outside [0, vocab) read as 0. */");
+        pr(p, "static inline size_t %s_token(%s id, size_t vocab)", N, R);
+        pr(p, "{");
+        pr(p, "return id >= 0 && id < (%s)vocab ? (size_t)id : 0;", R);
+        pr(p, "}");
+        pr_blank(p);
+    }
+    pr(p, "%s_ctx *%s_create(void)", N, N);
+    pr(p, "{");
+    pr(p, "return calloc(1, sizeof(%s_ctx));", N);
+    pr(p, "}");
+    pr_blank(p);
+    pr(p, "void %s_destroy(%s_ctx *ctx)", N, N);
+    pr(p, "{");
+    pr(p, "free(ctx);");
+    pr(p, "}");
+    pr_blank(p);
+    pr(p, "void %s_seed_dropout(%s_ctx *ctx, uint64_t seed)", N, N);
+    pr(p, "{");
+    if (m->nmasks == 0)
+        pr(p, "(void)ctx;"), pr(p, "(void)seed;");
+    for (int i = 0; i < m->nmasks; i++)
+        pr(p, "lstmc_rng_seed(&ctx->mask_rng[%d], seed, lstmc_rng_stream_id(\"%s\"));", i,
+           m->masks[i].name);
+    pr(p, "}");
+    pr_blank(p);
+    pr(p, "lstmc_status %s_init(%s_ctx *ctx, uint64_t seed)", N, N);
+    pr(p, "{");
+    pr(p, "lstmc_status st = LSTMC_OK;");
+    pr(p, "lstmc_rng rng;");
+    pr(p, "for (size_t i = 0; i < %s_TENSOR_COUNT && st == LSTMC_OK; i++) {", U);
+    pr(p, "static const lstmc_init_kind kind[%s_TENSOR_COUNT] = {", U);
+    for (int i = 0; i < m->ntensors; i++) {
+        const struct ir_tensor *t = &m->tensors[i];
+        bool ufb = t->forget_bias && t->init == INIT_ZEROS;
+        pr(p, "LSTMC_INIT_%s, /* %s */", ufb ? "UNIT_FORGET_BIAS" : init_kind(t->init), t->name);
+    }
+    pr(p, "};");
+    pr(p, "const lstmc_tensor_desc *t = &%s_tensors[i];", N);
+    pr(p, "lstmc_rng_seed(&rng, seed, lstmc_rng_stream_id(t->name));");
+    pr(p, "st = lstmc_init_%s(ctx->params.flat + %s_tensor_offsets[i], ctx->init_work, &rng,",
+       e->f32 ? "f32" : "f64", N);
+    pr(p, "                     kind[i], t->rank, t->shape);");
+    pr(p, "}");
+    for (int i = 0; i < m->ntensors; i++) {
+        const struct ir_tensor *t = &m->tensors[i];
+        if (t->forget_bias && t->init != INIT_ZEROS) {
+            long long Uu = t->shape[0] / 4;
+            pr(p, "/* unit_forget_bias: the forget slice of %s is 1 */", t->name);
+            pr(p, "for (size_t j = %lld; j < %lld; j++)", Uu, 2 * Uu);
+            pr(p, "    ctx->params.%s[j] = 1;", t->cname);
+        }
+    }
+    pr(p, "memset(&ctx->grads, 0, sizeof ctx->grads);");
+    pr(p, "memset(&ctx->opt_m, 0, sizeof ctx->opt_m);");
+    pr(p, "memset(&ctx->opt_v, 0, sizeof ctx->opt_v);");
+    pr(p, "ctx->step = 0;");
+    pr(p, "%s_seed_dropout(ctx, seed);", N);
+    pr(p, "return st;");
+    pr(p, "}");
+    pr_blank(p);
+
+    /* Per layer: helpers, forward, backward. */
+    for (int i = 0; i < m->nlayers; i++) {
+        const struct ir_layer *x = &m->layers[i];
+        const struct layer_ops *ops = &layer_ops[x->l->kind];
+        char s[128];
+        layer_summary(s, sizeof s, x);
+        if (ops->helpers)
+            ops->helpers(e, i);
+        pr(p, "/* %s: %s (%s:%d) */", x->l->name, s, m->spec_path, x->line);
+        pr(p, "static void %s_%s_forward(%s_ctx *ctx, const %s *in, size_t n, int train)", N,
+           x->l->name, N, R);
+        pr(p, "{");
+        ops->forward(e, i);
+        pr(p, "}");
+        pr_blank(p);
+        pr(p, "static void %s_%s_backward(%s_ctx *ctx, const %s *in, %s *din, size_t n)", N,
+           x->l->name, N, R, R);
+        pr(p, "{");
+        ops->backward(e, i);
+        pr(p, "}");
+        pr_blank(p);
+    }
+
+    pr(p, "static const %s *%s_forward(%s_ctx *ctx, const %s *x, size_t n, int train)", R, N, N, R);
+    pr(p, "{");
+    for (int i = 0; i < m->nlayers; i++) {
+        char in[160];
+        if (i == 0)
+            snprintf(in, sizeof in, "x");
+        else
+            out_buf(in, sizeof in, e, i - 1);
+        pr(p, "%s_%s_forward(ctx, %s, n, train);", N, m->layers[i].l->name, in);
+    }
+    {
+        char out[160];
+        out_buf(out, sizeof out, e, m->nlayers - 1);
+        pr(p, "return %s;", out);
+    }
+    pr(p, "}");
+    pr_blank(p);
+    pr(p, "void %s_predict(%s_ctx *ctx, const %s *x, %s *y, size_t n)", N, N, R, R);
+    pr(p, "{");
+    pr(p, "for (size_t off = 0; off < n; off += %s_BATCH) {", U);
+    pr(p, "const size_t k = n - off < %s_BATCH ? n - off : %s_BATCH;", U, U);
+    pr(p, "const %s *out = %s_forward(ctx, x + off * %s_INPUT_SIZE, k, 0);", R, N, U);
+    pr(p, "memcpy(y + off * %s_OUTPUT_SIZE, out, k * %s_OUTPUT_SIZE * sizeof *y);", U, U);
+    pr(p, "}");
+    pr(p, "}");
+    pr_blank(p);
+    emit_loss(e);
+    pr(p, "%s %s_evaluate(%s_ctx *ctx, const %s *x, const %s *y, size_t n)", R, N, N, R, R);
+    pr(p, "{");
+    pr(p, "double total = 0;");
+    pr(p, "for (size_t off = 0; off < n; off += %s_BATCH) {", U);
+    pr(p, "const size_t k = n - off < %s_BATCH ? n - off : %s_BATCH;", U, U);
+    pr(p, "%s_forward(ctx, x + off * %s_INPUT_SIZE, k, 0);", N, U);
+    pr(p, "total += (double)%s_loss(ctx, y + off * %s_OUTPUT_SIZE, k) * (double)k;", N, U);
+    pr(p, "}");
+    pr(p, "return n ? (%s)(total / (double)n) : 0;", R);
+    pr(p, "}");
+    pr_blank(p);
+    pr(p, "static void %s_draw_masks(%s_ctx *ctx, size_t n)", N, N);
+    pr(p, "{");
+    if (m->nmasks == 0)
+        pr(p, "(void)ctx;"), pr(p, "(void)n;");
+    else
+        pr(p, "for (size_t b = 0; b < n; b++) {");
+    for (int i = 0; i < m->nmasks; i++) {
+        const struct ir_mask *k = &m->masks[i];
+        pr(p, "(void)lstmc_rng_dropout_mask_%s(&ctx->mask_rng[%d], &ctx->mask[b][%lld], %lld, %.17g); /* %s */",
+           e->f32 ? "f32" : "f64", i, LL(k->offset), LL(k->size), k->rate, k->name);
+    }
+    if (m->nmasks > 0)
+        pr(p, "}");
+    pr(p, "}");
+    pr_blank(p);
+    pr(p, "%s %s_forward_train(%s_ctx *ctx, const %s *x, const %s *y, size_t n)", R, N, N, R, R);
+    pr(p, "{");
+    pr(p, "if (!ctx->fixed_masks)");
+    pr(p, "    %s_draw_masks(ctx, n);", N);
+    pr(p, "%s_forward(ctx, x, n, 1);", N);
+    pr(p, "return y ? %s_loss(ctx, y, n) : 0;", N);
+    pr(p, "}");
+    pr_blank(p);
+    pr(p, "void %s_backward(%s_ctx *ctx, const %s *x, size_t n, %s scale)", N, N, R, R);
+    pr(p, "{");
+    {
+        char d[160];
+        dout_buf(d, sizeof d, e, m->nlayers - 1);
+        pr(p, "%s *d = %s;", R, d);
+        pr(p, "for (size_t r = 0; r < n * %s_OUTPUT_SIZE; r++)", U);
+        pr(p, "    d[r] *= scale;");
+    }
+    for (int i = m->nlayers - 1; i >= 0; i--) {
+        char in[160], din[160];
+        if (i == 0) {
+            snprintf(in, sizeof in, "x");
+            snprintf(din, sizeof din, "NULL");
+        } else {
+            out_buf(in, sizeof in, e, i - 1);
+            dout_buf(din, sizeof din, e, i - 1);
+        }
+        pr(p, "%s_%s_backward(ctx, %s, %s, n);", N, m->layers[i].l->name, in, din);
+    }
+    pr(p, "}");
+    pr_blank(p);
+    pr(p, "void %s_zero_grads(%s_ctx *ctx)", N, N);
+    pr(p, "{");
+    pr(p, "memset(&ctx->grads, 0, sizeof ctx->grads);");
+    pr(p, "}");
+    pr_blank(p);
+    emit_optimizer(e);
+    pr(p, "%s %s_train_batch(%s_ctx *ctx, const %s *x, const %s *y, size_t n)", R, N, N, R, R);
+    pr(p, "{");
+    pr(p, "double total = 0;");
+    pr(p, "%s_zero_grads(ctx);", N);
+    pr(p, "for (size_t off = 0; off < n; off += %s_BATCH) {", U);
+    pr(p, "const size_t k = n - off < %s_BATCH ? n - off : %s_BATCH;", U, U);
+    pr(p, "const %s loss = %s_forward_train(ctx, x + off * %s_INPUT_SIZE, y + off * %s_OUTPUT_SIZE, k);",
+       R, N, U, U);
+    pr(p, "%s_backward(ctx, x + off * %s_INPUT_SIZE, k, (%s)k / (%s)n);", N, U, R, R);
+    pr(p, "total += (double)loss * (double)k;");
+    pr(p, "}");
+    pr(p, "(void)%s_update(ctx);", N);
+    pr(p, "return n ? (%s)(total / (double)n) : 0;", R);
+    pr(p, "}");
+    pr_blank(p);
+    pr(p, "static void %s_meta(lstmc_meta meta[2], char hash[17])", N);
+    pr(p, "{");
+    pr(p, "snprintf(hash, 17, \"%016llx\");", (unsigned long long)m->spec_hash);
+    pr(p, "meta[0] = (lstmc_meta){LSTMC_META_MODEL, \"%s\"};", N);
+    pr(p, "meta[1] = (lstmc_meta){LSTMC_META_SPEC_HASH, hash};");
+    pr(p, "}");
+    pr_blank(p);
+    pr(p, "lstmc_status %s_save(const %s_ctx *ctx, const char *path, lstmc_error *err)", N, N);
+    pr(p, "{");
+    pr(p, "const void *data[%s_TENSOR_COUNT];", U);
+    pr(p, "lstmc_meta meta[2];");
+    pr(p, "char hash[17];");
+    pr(p, "for (size_t i = 0; i < %s_TENSOR_COUNT; i++)", U);
+    pr(p, "    data[i] = ctx->params.flat + %s_tensor_offsets[i];", N);
+    pr(p, "%s_meta(meta, hash);", N);
+    pr(p, "return lstmc_weights_save(path, %s_tensors, %s_TENSOR_COUNT, data, meta, 2, err);", N, U);
+    pr(p, "}");
+    pr_blank(p);
+    pr(p, "lstmc_status %s_load(%s_ctx *ctx, const char *path, lstmc_error *err)", N, N);
+    pr(p, "{");
+    pr(p, "void *data[%s_TENSOR_COUNT];", U);
+    pr(p, "lstmc_meta meta[2];");
+    pr(p, "char hash[17];");
+    pr(p, "for (size_t i = 0; i < %s_TENSOR_COUNT; i++)", U);
+    pr(p, "    data[i] = ctx->params.flat + %s_tensor_offsets[i];", N);
+    pr(p, "%s_meta(meta, hash);", N);
+    pr(p, "/* the model's name must match; the spec hash is informative (editing");
+    pr(p, " * training settings or comments does not invalidate weights) */");
+    pr(p, "return lstmc_weights_load(path, %s_tensors, %s_TENSOR_COUNT, data, meta, 1, err);", N, U);
+    pr(p, "}");
+}
+
+void emit_main(struct printer *p, const struct ir_model *m, const char *upper,
+               const char *version);
+
+bool emit_c(const struct ir_model *m, const char *dir, const char *version, FILE *err)
+{
+    struct printer p;
+    struct em e;
+    memset(&e, 0, sizeof e);
+    e.p = &p;
+    e.m = m;
+    e.n = m->name;
+    e.f32 = m->dtype == IR_F32;
+    e.blas = m->batch > 1;
+    size_t k = 0;
+    for (; m->name[k] && k + 1 < sizeof e.up; k++)
+        e.up[k] = (char)toupper((unsigned char)m->name[k]);
+    e.up[k] = '\0';
+    snprintf(e.R, sizeof e.R, "%s_real", m->name);
+
+    static const char *const suffix[] = {".h", ".c", "_main.c"};
+    for (int f = 0; f < 3; f++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s%s", dir, m->name, suffix[f]);
+        if (!printer_open(&p)) {
+            fprintf(err, "lstmc: error: out of memory\n");
+            return false;
+        }
+        if (f == 0)
+            emit_header(&e, version);
+        else if (f == 1)
+            emit_source(&e, version);
+        else
+            emit_main(&p, m, e.up, version);
+        if (!printer_save(&p, path)) {
+            fprintf(err, "lstmc: error: cannot write '%s'\n", path);
+            return false;
+        }
+    }
+    return true;
+}
