@@ -484,6 +484,27 @@ lstmc_status lstmc_weights_load(const char *path,
  * is not one. Static storage. */
 const char *lstmc_dtype_name(lstmc_dtype dtype);
 
+/* ------------------------------------------------------------------ */
+/* Arrays of numbers from CSV (arrays.c)                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Read `path`, a text file with one row per non-blank line, each row
+ * exactly `cols` comma-separated numbers (strtod syntax, spaces around a
+ * number allowed, finite values only). When int_bound is not 0 every value
+ * must be an integer in [0, int_bound) (token ids).
+ *
+ * On success *out is a malloc'ed array of *rows x cols doubles, row-major,
+ * that the caller frees (NULL when the file has no rows).
+ * err may be NULL; otherwise on error it holds the path and, for a bad
+ * value, its 1-based line and column.
+ * Errors: LSTMC_ERR_ARG (NULL path/out/rows, cols 0), LSTMC_ERR_IO (open or
+ * read failed), LSTMC_ERR_FORMAT (a value is not a number, out of range, or
+ * a row has the wrong count), LSTMC_ERR_NOMEM. Nothing is returned then.
+ */
+lstmc_status lstmc_arrays_read_f64(const char *path, size_t cols, uint64_t int_bound,
+                                   double **out, size_t *rows, lstmc_error *err);
+
 #ifdef __cplusplus
 }
 #endif
