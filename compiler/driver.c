@@ -229,6 +229,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 #ifndef LSTMC_RUNTIME_INCLUDE_DIR
 #define LSTMC_RUNTIME_INCLUDE_DIR ""
 #endif
+#ifndef LSTMC_RUNTIME_CFLAGS
+#define LSTMC_RUNTIME_CFLAGS ""
+#endif
 
 /* Appends s to buf in single quotes for sh. */
 static void shell_quote(char *buf, size_t size, const char *s)
@@ -275,7 +278,7 @@ static int compile_program(const struct options *o, const struct ir_model *m)
     char lib[4200];
     snprintf(lib, sizeof lib, "%s/liblstmc.so", LSTMC_RUNTIME_BUILD_DIR);
     if (LSTMC_RUNTIME_BUILD_DIR[0] && access(lib, R_OK) == 0) {
-        append(cmd, sizeof cmd, " -I");
+        append(cmd, sizeof cmd, " " LSTMC_RUNTIME_CFLAGS " -I");
         shell_quote(cmd, sizeof cmd, LSTMC_RUNTIME_INCLUDE_DIR);
         append(cmd, sizeof cmd, " -L");
         shell_quote(cmd, sizeof cmd, LSTMC_RUNTIME_BUILD_DIR);
