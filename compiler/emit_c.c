@@ -68,19 +68,27 @@ static void gemm(struct em *e, bool ta, bool tb, const char *M, long long N, con
         pr(p, "            %s, %lld, %s, %s, %lld);", B, ldb, lit(e, acc ? 1 : 0), C, ldc);
         return;
     }
+    /* Named operands keep the loop readable whatever expressions came in. */
+    pr(p, "{");
+    pr(p, "const %s *pa = %s;", e->R, A);
+    pr(p, "const %s *pb = %s;", e->R, B);
+    pr(p, "%s *pc = %s;", e->R, C);
     pr(p, "for (size_t i = 0; i < %s; i++) {", M);
-    if (!acc)
-        pr(p, "for (size_t j = 0; j < %lld; j++) (%s)[i * %lld + j] = 0;", N, C, ldc);
+    if (!acc) {
+        pr(p, "for (size_t j = 0; j < %lld; j++)", N);
+        pr(p, "    pc[i * %lld + j] = 0;", ldc);
+    }
     pr(p, "for (size_t k = 0; k < %s; k++) {", K);
     if (ta)
-        pr(p, "const %s a = (%s)[k * %lld + i];", e->R, A, lda);
+        pr(p, "const %s a = pa[k * %lld + i];", e->R, lda);
     else
-        pr(p, "const %s a = (%s)[i * %lld + k];", e->R, A, lda);
+        pr(p, "const %s a = pa[i * %lld + k];", e->R, lda);
     pr(p, "for (size_t j = 0; j < %lld; j++)", N);
     if (tb)
-        pr(p, "    (%s)[i * %lld + j] += a * (%s)[j * %lld + k];", C, ldc, B, ldb);
+        pr(p, "    pc[i * %lld + j] += a * pb[j * %lld + k];", ldc, ldb);
     else
-        pr(p, "    (%s)[i * %lld + j] += a * (%s)[k * %lld + j];", C, ldc, B, ldb);
+        pr(p, "    pc[i * %lld + j] += a * pb[k * %lld + j];", ldc, ldb);
+    pr(p, "}");
     pr(p, "}");
     pr(p, "}");
 }
@@ -306,8 +314,8 @@ static void lstm_step_functions(struct em *e, int i)
     pr(p, "/* the four gates at once: z[n, %lld] += h[t-1][n, %lld] x recurrent_kernel[%lld, %lld] */", G, U, U, G);
     {
         char a[64], c[64], ks[32];
-        snprintf(a, sizeof a, "(hm + t * %lld)", U);
-        snprintf(c, sizeof c, "(gates + t * %lld)", G);
+        snprintf(a, sizeof a, "hm + t * %lld", U);
+        snprintf(c, sizeof c, "gates + t * %lld", G);
         snprintf(ks, sizeof ks, "%lld", U);
         gemm(e, false, false, "n", G, ks, a, T * U, rk, G, c, T * G, true);
     }
@@ -372,7 +380,7 @@ static void lstm_step_functions(struct em *e, int i)
     pr(p, "/* dh[n, %lld] = dz[t][n, %lld] x recurrent_kernel^T */", U, G);
     {
         char a[64], ks[32];
-        snprintf(a, sizeof a, "(dz + t * %lld)", G);
+        snprintf(a, sizeof a, "dz + t * %lld", G);
         snprintf(ks, sizeof ks, "%lld", G);
         gemm(e, false, true, "n", U, ks, a, T * G, rk, G, "dh", U, false);
     }

@@ -133,8 +133,8 @@ static inline void classify_lstm_step(classify_ctx *ctx, size_t n, size_t t, int
                 hm[(b * 10 + t) * 50 + j] = h[(b * 10 + t - 1) * 50 + j];
         }
         /* the four gates at once: z[n, 200] += h[t-1][n, 50] x recurrent_kernel[50, 200] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n), 200, (int)(50), 1.0f, (hm + t * 50), 500,
-                    &ctx->params.lstm_recurrent_kernel[0][0], 200, 1.0f, (gates + t * 200), 2000);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n), 200, (int)(50), 1.0f, hm + t * 50, 500,
+                    &ctx->params.lstm_recurrent_kernel[0][0], 200, 1.0f, gates + t * 200, 2000);
     } else {
         for (size_t b = 0; b < n; b++)
             memset(hm + b * 500, 0, 50 * sizeof *hm);
@@ -187,7 +187,7 @@ static inline void classify_lstm_step_back(classify_ctx *ctx, size_t n, size_t t
     }
     if (t > 0) {
         /* dh[n, 50] = dz[t][n, 200] x recurrent_kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n), 50, (int)(200), 1.0f, (dz + t * 200), 2000,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n), 50, (int)(200), 1.0f, dz + t * 200, 2000,
                     &ctx->params.lstm_recurrent_kernel[0][0], 200, 0.0f, dh, 50);
     }
 }
@@ -264,8 +264,8 @@ static inline void classify_lstm_1_step(classify_ctx *ctx, size_t n, size_t t, i
                 hm[(b * 10 + t) * 50 + j] = h[(b * 10 + t - 1) * 50 + j];
         }
         /* the four gates at once: z[n, 200] += h[t-1][n, 50] x recurrent_kernel[50, 200] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n), 200, (int)(50), 1.0f, (hm + t * 50), 500,
-                    &ctx->params.lstm_1_recurrent_kernel[0][0], 200, 1.0f, (gates + t * 200), 2000);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n), 200, (int)(50), 1.0f, hm + t * 50, 500,
+                    &ctx->params.lstm_1_recurrent_kernel[0][0], 200, 1.0f, gates + t * 200, 2000);
     } else {
         for (size_t b = 0; b < n; b++)
             memset(hm + b * 500, 0, 50 * sizeof *hm);
@@ -318,7 +318,7 @@ static inline void classify_lstm_1_step_back(classify_ctx *ctx, size_t n, size_t
     }
     if (t > 0) {
         /* dh[n, 50] = dz[t][n, 200] x recurrent_kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n), 50, (int)(200), 1.0f, (dz + t * 200), 2000,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n), 50, (int)(200), 1.0f, dz + t * 200, 2000,
                     &ctx->params.lstm_1_recurrent_kernel[0][0], 200, 0.0f, dh, 50);
     }
 }

@@ -132,11 +132,16 @@ static inline void forecast_lstm_step(forecast_ctx *ctx, size_t n, size_t t, int
                 hm[(b * 10 + t) * 50 + j] = h[(b * 10 + t - 1) * 50 + j];
         }
         /* the four gates at once: z[n, 200] += h[t-1][n, 50] x recurrent_kernel[50, 200] */
-        for (size_t i = 0; i < n; i++) {
-            for (size_t k = 0; k < 50; k++) {
-                const forecast_real a = ((hm + t * 50))[i * 500 + k];
-                for (size_t j = 0; j < 200; j++)
-                    ((gates + t * 200))[i * 2000 + j] += a * (&ctx->params.lstm_recurrent_kernel[0][0])[k * 200 + j];
+        {
+            const forecast_real *pa = hm + t * 50;
+            const forecast_real *pb = &ctx->params.lstm_recurrent_kernel[0][0];
+            forecast_real *pc = gates + t * 200;
+            for (size_t i = 0; i < n; i++) {
+                for (size_t k = 0; k < 50; k++) {
+                    const forecast_real a = pa[i * 500 + k];
+                    for (size_t j = 0; j < 200; j++)
+                        pc[i * 2000 + j] += a * pb[k * 200 + j];
+                }
             }
         }
     } else {
@@ -191,12 +196,18 @@ static inline void forecast_lstm_step_back(forecast_ctx *ctx, size_t n, size_t t
     }
     if (t > 0) {
         /* dh[n, 50] = dz[t][n, 200] x recurrent_kernel^T */
-        for (size_t i = 0; i < n; i++) {
-            for (size_t j = 0; j < 50; j++) (dh)[i * 50 + j] = 0;
-            for (size_t k = 0; k < 200; k++) {
-                const forecast_real a = ((dz + t * 200))[i * 2000 + k];
+        {
+            const forecast_real *pa = dz + t * 200;
+            const forecast_real *pb = &ctx->params.lstm_recurrent_kernel[0][0];
+            forecast_real *pc = dh;
+            for (size_t i = 0; i < n; i++) {
                 for (size_t j = 0; j < 50; j++)
-                    (dh)[i * 50 + j] += a * (&ctx->params.lstm_recurrent_kernel[0][0])[j * 200 + k];
+                    pc[i * 50 + j] = 0;
+                for (size_t k = 0; k < 200; k++) {
+                    const forecast_real a = pa[i * 2000 + k];
+                    for (size_t j = 0; j < 50; j++)
+                        pc[i * 50 + j] += a * pb[j * 200 + k];
+                }
             }
         }
     }
@@ -212,11 +223,16 @@ static void forecast_lstm_forward(forecast_ctx *ctx, const forecast_real *in, si
     for (size_t r = 0; r < n * 10; r++)
         for (size_t j = 0; j < 200; j++)
             gates[r * 200 + j] = ctx->params.lstm_bias[j];
-    for (size_t i = 0; i < n * 10; i++) {
-        for (size_t k = 0; k < 1; k++) {
-            const forecast_real a = (xs)[i * 1 + k];
-            for (size_t j = 0; j < 200; j++)
-                (gates)[i * 200 + j] += a * (&ctx->params.lstm_kernel[0][0])[k * 200 + j];
+    {
+        const forecast_real *pa = xs;
+        const forecast_real *pb = &ctx->params.lstm_kernel[0][0];
+        forecast_real *pc = gates;
+        for (size_t i = 0; i < n * 10; i++) {
+            for (size_t k = 0; k < 1; k++) {
+                const forecast_real a = pa[i * 1 + k];
+                for (size_t j = 0; j < 200; j++)
+                    pc[i * 200 + j] += a * pb[k * 200 + j];
+            }
         }
     }
     /* the time loop, 10 steps (unroll 16) */
@@ -251,18 +267,28 @@ static void forecast_lstm_backward(forecast_ctx *ctx, const forecast_real *in, f
     forecast_lstm_step_back(ctx, n, 1);
     forecast_lstm_step_back(ctx, n, 0);
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
-    for (size_t i = 0; i < 1; i++) {
-        for (size_t k = 0; k < n * 10; k++) {
-            const forecast_real a = (xs)[k * 1 + i];
-            for (size_t j = 0; j < 200; j++)
-                (&ctx->grads.lstm_kernel[0][0])[i * 200 + j] += a * (dz)[k * 200 + j];
+    {
+        const forecast_real *pa = xs;
+        const forecast_real *pb = dz;
+        forecast_real *pc = &ctx->grads.lstm_kernel[0][0];
+        for (size_t i = 0; i < 1; i++) {
+            for (size_t k = 0; k < n * 10; k++) {
+                const forecast_real a = pa[k * 1 + i];
+                for (size_t j = 0; j < 200; j++)
+                    pc[i * 200 + j] += a * pb[k * 200 + j];
+            }
         }
     }
-    for (size_t i = 0; i < 50; i++) {
-        for (size_t k = 0; k < n * 10; k++) {
-            const forecast_real a = (hm)[k * 50 + i];
-            for (size_t j = 0; j < 200; j++)
-                (&ctx->grads.lstm_recurrent_kernel[0][0])[i * 200 + j] += a * (dz)[k * 200 + j];
+    {
+        const forecast_real *pa = hm;
+        const forecast_real *pb = dz;
+        forecast_real *pc = &ctx->grads.lstm_recurrent_kernel[0][0];
+        for (size_t i = 0; i < 50; i++) {
+            for (size_t k = 0; k < n * 10; k++) {
+                const forecast_real a = pa[k * 50 + i];
+                for (size_t j = 0; j < 200; j++)
+                    pc[i * 200 + j] += a * pb[k * 200 + j];
+            }
         }
     }
     for (size_t r = 0; r < n * 10; r++)
@@ -270,12 +296,18 @@ static void forecast_lstm_backward(forecast_ctx *ctx, const forecast_real *in, f
             ctx->grads.lstm_bias[j] += dz[r * 200 + j];
     if (din) {
         /* din[n * 10, 1] = dz x kernel^T */
-        for (size_t i = 0; i < n * 10; i++) {
-            for (size_t j = 0; j < 1; j++) (din)[i * 1 + j] = 0;
-            for (size_t k = 0; k < 200; k++) {
-                const forecast_real a = (dz)[i * 200 + k];
+        {
+            const forecast_real *pa = dz;
+            const forecast_real *pb = &ctx->params.lstm_kernel[0][0];
+            forecast_real *pc = din;
+            for (size_t i = 0; i < n * 10; i++) {
                 for (size_t j = 0; j < 1; j++)
-                    (din)[i * 1 + j] += a * (&ctx->params.lstm_kernel[0][0])[j * 200 + k];
+                    pc[i * 1 + j] = 0;
+                for (size_t k = 0; k < 200; k++) {
+                    const forecast_real a = pa[i * 200 + k];
+                    for (size_t j = 0; j < 1; j++)
+                        pc[i * 1 + j] += a * pb[j * 200 + k];
+                }
             }
         }
     }
@@ -295,11 +327,16 @@ static inline void forecast_lstm_1_step(forecast_ctx *ctx, size_t n, size_t t, i
                 hm[(b * 10 + t) * 50 + j] = h[(b * 10 + t - 1) * 50 + j];
         }
         /* the four gates at once: z[n, 200] += h[t-1][n, 50] x recurrent_kernel[50, 200] */
-        for (size_t i = 0; i < n; i++) {
-            for (size_t k = 0; k < 50; k++) {
-                const forecast_real a = ((hm + t * 50))[i * 500 + k];
-                for (size_t j = 0; j < 200; j++)
-                    ((gates + t * 200))[i * 2000 + j] += a * (&ctx->params.lstm_1_recurrent_kernel[0][0])[k * 200 + j];
+        {
+            const forecast_real *pa = hm + t * 50;
+            const forecast_real *pb = &ctx->params.lstm_1_recurrent_kernel[0][0];
+            forecast_real *pc = gates + t * 200;
+            for (size_t i = 0; i < n; i++) {
+                for (size_t k = 0; k < 50; k++) {
+                    const forecast_real a = pa[i * 500 + k];
+                    for (size_t j = 0; j < 200; j++)
+                        pc[i * 2000 + j] += a * pb[k * 200 + j];
+                }
             }
         }
     } else {
@@ -354,12 +391,18 @@ static inline void forecast_lstm_1_step_back(forecast_ctx *ctx, size_t n, size_t
     }
     if (t > 0) {
         /* dh[n, 50] = dz[t][n, 200] x recurrent_kernel^T */
-        for (size_t i = 0; i < n; i++) {
-            for (size_t j = 0; j < 50; j++) (dh)[i * 50 + j] = 0;
-            for (size_t k = 0; k < 200; k++) {
-                const forecast_real a = ((dz + t * 200))[i * 2000 + k];
+        {
+            const forecast_real *pa = dz + t * 200;
+            const forecast_real *pb = &ctx->params.lstm_1_recurrent_kernel[0][0];
+            forecast_real *pc = dh;
+            for (size_t i = 0; i < n; i++) {
                 for (size_t j = 0; j < 50; j++)
-                    (dh)[i * 50 + j] += a * (&ctx->params.lstm_1_recurrent_kernel[0][0])[j * 200 + k];
+                    pc[i * 50 + j] = 0;
+                for (size_t k = 0; k < 200; k++) {
+                    const forecast_real a = pa[i * 2000 + k];
+                    for (size_t j = 0; j < 50; j++)
+                        pc[i * 50 + j] += a * pb[j * 200 + k];
+                }
             }
         }
     }
@@ -375,11 +418,16 @@ static void forecast_lstm_1_forward(forecast_ctx *ctx, const forecast_real *in, 
     for (size_t r = 0; r < n * 10; r++)
         for (size_t j = 0; j < 200; j++)
             gates[r * 200 + j] = ctx->params.lstm_1_bias[j];
-    for (size_t i = 0; i < n * 10; i++) {
-        for (size_t k = 0; k < 50; k++) {
-            const forecast_real a = (xs)[i * 50 + k];
-            for (size_t j = 0; j < 200; j++)
-                (gates)[i * 200 + j] += a * (&ctx->params.lstm_1_kernel[0][0])[k * 200 + j];
+    {
+        const forecast_real *pa = xs;
+        const forecast_real *pb = &ctx->params.lstm_1_kernel[0][0];
+        forecast_real *pc = gates;
+        for (size_t i = 0; i < n * 10; i++) {
+            for (size_t k = 0; k < 50; k++) {
+                const forecast_real a = pa[i * 50 + k];
+                for (size_t j = 0; j < 200; j++)
+                    pc[i * 200 + j] += a * pb[k * 200 + j];
+            }
         }
     }
     /* the time loop, 10 steps (unroll 16) */
@@ -416,18 +464,28 @@ static void forecast_lstm_1_backward(forecast_ctx *ctx, const forecast_real *in,
     forecast_lstm_1_step_back(ctx, n, 1);
     forecast_lstm_1_step_back(ctx, n, 0);
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
-    for (size_t i = 0; i < 50; i++) {
-        for (size_t k = 0; k < n * 10; k++) {
-            const forecast_real a = (xs)[k * 50 + i];
-            for (size_t j = 0; j < 200; j++)
-                (&ctx->grads.lstm_1_kernel[0][0])[i * 200 + j] += a * (dz)[k * 200 + j];
+    {
+        const forecast_real *pa = xs;
+        const forecast_real *pb = dz;
+        forecast_real *pc = &ctx->grads.lstm_1_kernel[0][0];
+        for (size_t i = 0; i < 50; i++) {
+            for (size_t k = 0; k < n * 10; k++) {
+                const forecast_real a = pa[k * 50 + i];
+                for (size_t j = 0; j < 200; j++)
+                    pc[i * 200 + j] += a * pb[k * 200 + j];
+            }
         }
     }
-    for (size_t i = 0; i < 50; i++) {
-        for (size_t k = 0; k < n * 10; k++) {
-            const forecast_real a = (hm)[k * 50 + i];
-            for (size_t j = 0; j < 200; j++)
-                (&ctx->grads.lstm_1_recurrent_kernel[0][0])[i * 200 + j] += a * (dz)[k * 200 + j];
+    {
+        const forecast_real *pa = hm;
+        const forecast_real *pb = dz;
+        forecast_real *pc = &ctx->grads.lstm_1_recurrent_kernel[0][0];
+        for (size_t i = 0; i < 50; i++) {
+            for (size_t k = 0; k < n * 10; k++) {
+                const forecast_real a = pa[k * 50 + i];
+                for (size_t j = 0; j < 200; j++)
+                    pc[i * 200 + j] += a * pb[k * 200 + j];
+            }
         }
     }
     for (size_t r = 0; r < n * 10; r++)
@@ -435,12 +493,18 @@ static void forecast_lstm_1_backward(forecast_ctx *ctx, const forecast_real *in,
             ctx->grads.lstm_1_bias[j] += dz[r * 200 + j];
     if (din) {
         /* din[n * 10, 50] = dz x kernel^T */
-        for (size_t i = 0; i < n * 10; i++) {
-            for (size_t j = 0; j < 50; j++) (din)[i * 50 + j] = 0;
-            for (size_t k = 0; k < 200; k++) {
-                const forecast_real a = (dz)[i * 200 + k];
+        {
+            const forecast_real *pa = dz;
+            const forecast_real *pb = &ctx->params.lstm_1_kernel[0][0];
+            forecast_real *pc = din;
+            for (size_t i = 0; i < n * 10; i++) {
                 for (size_t j = 0; j < 50; j++)
-                    (din)[i * 50 + j] += a * (&ctx->params.lstm_1_kernel[0][0])[j * 200 + k];
+                    pc[i * 50 + j] = 0;
+                for (size_t k = 0; k < 200; k++) {
+                    const forecast_real a = pa[i * 200 + k];
+                    for (size_t j = 0; j < 50; j++)
+                        pc[i * 50 + j] += a * pb[j * 200 + k];
+                }
             }
         }
     }
@@ -456,11 +520,16 @@ static void forecast_dense_forward(forecast_ctx *ctx, const forecast_real *in, s
         for (size_t j = 0; j < 25; j++)
             z[r * 25 + j] = ctx->params.dense_bias[j];
     /* z[n * 1, 25] += in x kernel[50, 25] */
-    for (size_t i = 0; i < n * 1; i++) {
-        for (size_t k = 0; k < 50; k++) {
-            const forecast_real a = (in)[i * 50 + k];
-            for (size_t j = 0; j < 25; j++)
-                (z)[i * 25 + j] += a * (&ctx->params.dense_kernel[0][0])[k * 25 + j];
+    {
+        const forecast_real *pa = in;
+        const forecast_real *pb = &ctx->params.dense_kernel[0][0];
+        forecast_real *pc = z;
+        for (size_t i = 0; i < n * 1; i++) {
+            for (size_t k = 0; k < 50; k++) {
+                const forecast_real a = pa[i * 50 + k];
+                for (size_t j = 0; j < 25; j++)
+                    pc[i * 25 + j] += a * pb[k * 25 + j];
+            }
         }
     }
     for (size_t r = 0; r < n * 1 * 25; r++)
@@ -475,11 +544,16 @@ static void forecast_dense_backward(forecast_ctx *ctx, const forecast_real *in, 
     for (size_t r = 0; r < n * 1 * 25; r++)
         dz[r] = da[r] * forecast_dact_linear(a[r]);
     /* kernel += in^T x dz */
-    for (size_t i = 0; i < 50; i++) {
-        for (size_t k = 0; k < n * 1; k++) {
-            const forecast_real a = (in)[k * 50 + i];
-            for (size_t j = 0; j < 25; j++)
-                (&ctx->grads.dense_kernel[0][0])[i * 25 + j] += a * (dz)[k * 25 + j];
+    {
+        const forecast_real *pa = in;
+        const forecast_real *pb = dz;
+        forecast_real *pc = &ctx->grads.dense_kernel[0][0];
+        for (size_t i = 0; i < 50; i++) {
+            for (size_t k = 0; k < n * 1; k++) {
+                const forecast_real a = pa[k * 50 + i];
+                for (size_t j = 0; j < 25; j++)
+                    pc[i * 25 + j] += a * pb[k * 25 + j];
+            }
         }
     }
     for (size_t r = 0; r < n * 1; r++)
@@ -487,12 +561,18 @@ static void forecast_dense_backward(forecast_ctx *ctx, const forecast_real *in, 
             ctx->grads.dense_bias[j] += dz[r * 25 + j];
     if (din) {
         /* din[n * 1, 50] = dz x kernel^T */
-        for (size_t i = 0; i < n * 1; i++) {
-            for (size_t j = 0; j < 50; j++) (din)[i * 50 + j] = 0;
-            for (size_t k = 0; k < 25; k++) {
-                const forecast_real a = (dz)[i * 25 + k];
+        {
+            const forecast_real *pa = dz;
+            const forecast_real *pb = &ctx->params.dense_kernel[0][0];
+            forecast_real *pc = din;
+            for (size_t i = 0; i < n * 1; i++) {
                 for (size_t j = 0; j < 50; j++)
-                    (din)[i * 50 + j] += a * (&ctx->params.dense_kernel[0][0])[j * 25 + k];
+                    pc[i * 50 + j] = 0;
+                for (size_t k = 0; k < 25; k++) {
+                    const forecast_real a = pa[i * 25 + k];
+                    for (size_t j = 0; j < 50; j++)
+                        pc[i * 50 + j] += a * pb[j * 25 + k];
+                }
             }
         }
     }
@@ -508,11 +588,16 @@ static void forecast_dense_1_forward(forecast_ctx *ctx, const forecast_real *in,
         for (size_t j = 0; j < 1; j++)
             z[r * 1 + j] = ctx->params.dense_1_bias[j];
     /* z[n * 1, 1] += in x kernel[25, 1] */
-    for (size_t i = 0; i < n * 1; i++) {
-        for (size_t k = 0; k < 25; k++) {
-            const forecast_real a = (in)[i * 25 + k];
-            for (size_t j = 0; j < 1; j++)
-                (z)[i * 1 + j] += a * (&ctx->params.dense_1_kernel[0][0])[k * 1 + j];
+    {
+        const forecast_real *pa = in;
+        const forecast_real *pb = &ctx->params.dense_1_kernel[0][0];
+        forecast_real *pc = z;
+        for (size_t i = 0; i < n * 1; i++) {
+            for (size_t k = 0; k < 25; k++) {
+                const forecast_real a = pa[i * 25 + k];
+                for (size_t j = 0; j < 1; j++)
+                    pc[i * 1 + j] += a * pb[k * 1 + j];
+            }
         }
     }
     for (size_t r = 0; r < n * 1 * 1; r++)
@@ -527,11 +612,16 @@ static void forecast_dense_1_backward(forecast_ctx *ctx, const forecast_real *in
     for (size_t r = 0; r < n * 1 * 1; r++)
         dz[r] = da[r] * forecast_dact_linear(a[r]);
     /* kernel += in^T x dz */
-    for (size_t i = 0; i < 25; i++) {
-        for (size_t k = 0; k < n * 1; k++) {
-            const forecast_real a = (in)[k * 25 + i];
-            for (size_t j = 0; j < 1; j++)
-                (&ctx->grads.dense_1_kernel[0][0])[i * 1 + j] += a * (dz)[k * 1 + j];
+    {
+        const forecast_real *pa = in;
+        const forecast_real *pb = dz;
+        forecast_real *pc = &ctx->grads.dense_1_kernel[0][0];
+        for (size_t i = 0; i < 25; i++) {
+            for (size_t k = 0; k < n * 1; k++) {
+                const forecast_real a = pa[k * 25 + i];
+                for (size_t j = 0; j < 1; j++)
+                    pc[i * 1 + j] += a * pb[k * 1 + j];
+            }
         }
     }
     for (size_t r = 0; r < n * 1; r++)
@@ -539,12 +629,18 @@ static void forecast_dense_1_backward(forecast_ctx *ctx, const forecast_real *in
             ctx->grads.dense_1_bias[j] += dz[r * 1 + j];
     if (din) {
         /* din[n * 1, 25] = dz x kernel^T */
-        for (size_t i = 0; i < n * 1; i++) {
-            for (size_t j = 0; j < 25; j++) (din)[i * 25 + j] = 0;
-            for (size_t k = 0; k < 1; k++) {
-                const forecast_real a = (dz)[i * 1 + k];
+        {
+            const forecast_real *pa = dz;
+            const forecast_real *pb = &ctx->params.dense_1_kernel[0][0];
+            forecast_real *pc = din;
+            for (size_t i = 0; i < n * 1; i++) {
                 for (size_t j = 0; j < 25; j++)
-                    (din)[i * 25 + j] += a * (&ctx->params.dense_1_kernel[0][0])[j * 1 + k];
+                    pc[i * 25 + j] = 0;
+                for (size_t k = 0; k < 1; k++) {
+                    const forecast_real a = pa[i * 1 + k];
+                    for (size_t j = 0; j < 25; j++)
+                        pc[i * 25 + j] += a * pb[j * 1 + k];
+                }
             }
         }
     }

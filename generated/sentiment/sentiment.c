@@ -165,8 +165,8 @@ static inline void sentiment_lstm_step(sentiment_ctx *ctx, size_t n, size_t t, i
                 hm[(b * 100 + t) * 100 + j] = h[(b * 100 + t - 1) * 100 + j] * (train ? ctx->mask[b][256 + j] : 1);
         }
         /* the four gates at once: z[n, 400] += h[t-1][n, 100] x recurrent_kernel[100, 400] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n), 400, (int)(100), 1.0f, (hm + t * 100), 10000,
-                    &ctx->params.lstm_recurrent_kernel[0][0], 400, 1.0f, (gates + t * 400), 40000);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n), 400, (int)(100), 1.0f, hm + t * 100, 10000,
+                    &ctx->params.lstm_recurrent_kernel[0][0], 400, 1.0f, gates + t * 400, 40000);
     } else {
         for (size_t b = 0; b < n; b++)
             memset(hm + b * 10000, 0, 100 * sizeof *hm);
@@ -219,7 +219,7 @@ static inline void sentiment_lstm_step_back(sentiment_ctx *ctx, size_t n, size_t
     }
     if (t > 0) {
         /* dh[n, 100] = dz[t][n, 400] x recurrent_kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n), 100, (int)(400), 1.0f, (dz + t * 400), 40000,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n), 100, (int)(400), 1.0f, dz + t * 400, 40000,
                     &ctx->params.lstm_recurrent_kernel[0][0], 400, 0.0f, dh, 100);
         for (size_t b = 0; b < n; b++)
             for (size_t j = 0; j < 100; j++)

@@ -108,8 +108,8 @@ static inline void vowels_lstm_step(vowels_ctx *ctx, size_t n, size_t t, int tra
                 hm[(b * 29 + t) * 100 + j] = h[(b * 29 + t - 1) * 100 + j];
         }
         /* the four gates at once: z[n, 400] += h[t-1][n, 100] x recurrent_kernel[100, 400] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n), 400, (int)(100), 1.0f, (hm + t * 100), 2900,
-                    &ctx->params.lstm_recurrent_kernel[0][0], 400, 1.0f, (gates + t * 400), 11600);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n), 400, (int)(100), 1.0f, hm + t * 100, 2900,
+                    &ctx->params.lstm_recurrent_kernel[0][0], 400, 1.0f, gates + t * 400, 11600);
     } else {
         for (size_t b = 0; b < n; b++)
             memset(hm + b * 2900, 0, 100 * sizeof *hm);
@@ -162,7 +162,7 @@ static inline void vowels_lstm_step_back(vowels_ctx *ctx, size_t n, size_t t)
     }
     if (t > 0) {
         /* dh[n, 100] = dz[t][n, 400] x recurrent_kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n), 100, (int)(400), 1.0f, (dz + t * 400), 11600,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n), 100, (int)(400), 1.0f, dz + t * 400, 11600,
                     &ctx->params.lstm_recurrent_kernel[0][0], 400, 0.0f, dh, 100);
     }
 }
