@@ -4,7 +4,7 @@
  * order, labels that already are codes, Keras' to_categorical, and the
  * classes as JSON for `predict` (docs/spec.md 5.7).
  */
-#include "prep.h"
+#include "lstmc.h"
 
 #include <jansson.h>
 #include <math.h>

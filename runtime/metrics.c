@@ -7,7 +7,7 @@
  * pairwise_sum); pairwise_sum below repeats that order so means and
  * averages round the same way.
  */
-#include "report.h"
+#include "lstmc.h"
 
 #include <float.h>
 #include <math.h>

@@ -13,7 +13,7 @@
  * The look follows matplotlib's defaults, which the seed's figures use:
  * white background, the tab10 colours, the Blues colour map.
  */
-#include "report.h"
+#include "lstmc.h"
 
 #include <inttypes.h>
 #include <math.h>

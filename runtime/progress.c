@@ -4,7 +4,7 @@
  * terminal, one line per epoch otherwise. The caller passes the FILE* and,
  * for tests, the clock.
  */
-#include "report.h"
+#include "lstmc.h"
 
 #include <errno.h>
 #include <math.h>

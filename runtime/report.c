@@ -4,7 +4,7 @@
  * (through jansson), history.csv and predictions.csv, each file written
  * atomically through lstmc_atomic_*.
  */
-#include "report.h"
+#include "lstmc.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
  * values (docs/spec.md 5.6; scikit-learn's MinMaxScaler and
  * StandardScaler). Also the atomic file writer the JSON savers share.
  */
-#include "prep.h"
+#include "lstmc.h"
 
 #include <errno.h>
 #include <fcntl.h>

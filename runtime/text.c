@@ -11,7 +11,7 @@
  * ' ') end words, and each word is hashed as it is scanned, so encoding
  * allocates nothing.
  */
-#include "prep.h"
+#include "lstmc.h"
 
 #include <jansson.h>
 #include <stdarg.h>

@@ -4,7 +4,7 @@
  * into training, test and validation parts (docs/spec.md 5.3-5.5).
  * Everything here writes into caller buffers; nothing allocates.
  */
-#include "prep.h"
+#include "lstmc.h"
 
 #include <math.h>
 #include <stdarg.h>

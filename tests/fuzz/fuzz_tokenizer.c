@@ -25,7 +25,6 @@
 #include <string.h>
 
 #include "lstmc.h"
-#include "prep.h"
 
 #define MAX_TEXTS 64
 

@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "lstmc.h"
-#include "prep.h"
 #include "close.h"
 
 static void assert_sizes(const size_t *got, const size_t *want, size_t n, const char *what)

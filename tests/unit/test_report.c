@@ -29,7 +29,6 @@
 
 #include "close.h"
 #include "lstmc.h"
-#include "report.h"
 
 #define FIXTURES "tests/report"
 

@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include "lstmc.h"
-#include "prep.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define FIXTURE "tests/prep/keras_text_sls_imdb.json"
