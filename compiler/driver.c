@@ -43,6 +43,9 @@ struct options {
     bool dump_ir;
     enum ir_dtype dtype;
     long long unroll;
+    /* run: the program's arguments after "--" */
+    char **prog_args;
+    int n_prog_args;
     FILE *out, *err;
 };
 
@@ -56,6 +59,7 @@ static const char usage_text[] =
     "  check SPEC         check the spec; print the model summary and pipeline\n"
     "  fmt SPEC           print the spec in canonical form\n"
     "  build SPEC -o DIR  generate the model's C code and compile its program\n"
+    "  run SPEC           build the program, then train it on the spec's data\n"
     "\n"
     "Run 'lstmc COMMAND --help' for a command's options. The spec language is\n"
     "described in docs/spec.md.\n"
@@ -108,6 +112,27 @@ static const char build_help[] =
     "  --dump-ir          also print the lowered model as text\n"
     "  --syntax yaml|dsl  read SPEC in this syntax (default: from its extension)\n"
     "  -h, --help         show this help\n";
+
+static const char run_help[] =
+    "usage: lstmc run [--syntax yaml|dsl] [--dtype f32|f64] [--unroll N]\n"
+    "                 [--out DIR] SPEC [-- PROGRAM ARGS]\n"
+    "\n"
+    "Builds the spec's program into DIR/build (as 'lstmc build' does), then runs\n"
+    "'NAME train --out DIR PROGRAM ARGS': the spec's whole pipeline, from its data\n"
+    "file to the report, metrics.json, predictions, weights and plots in DIR.\n"
+    "Arguments after '--' go to the program (e.g. -- --epochs 20; see\n"
+    "'DIR/build/NAME train --help').\n"
+    "\n"
+    "options:\n"
+    "  --out DIR, -o DIR  where the build and the results go (default: out/NAME)\n"
+    "  --dtype f32|f64    the real type of the generated code (default f32)\n"
+    "  --unroll N         unroll LSTM time loops completely up to N steps\n"
+    "  --syntax yaml|dsl  read SPEC in this syntax (default: from its extension)\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "exit status: 1 errors in the spec, 2 usage, I/O or compile error; otherwise\n"
+    "the program's: 0 success, 1 bad input data, 3 training diverged, 4 the\n"
+    "results could not be written\n";
 
 static int usage_error(FILE *err, const char *fmt, const char *arg)
 {
@@ -162,6 +187,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         help = fmt_help;
     else if (strcmp(o->command, "build") == 0)
         help = build_help;
+    else if (strcmp(o->command, "run") == 0)
+        help = run_help;
     else
         return usage_error(o->err, "unknown command '%s'", o->command);
 
@@ -178,15 +205,20 @@ static int parse_args(int argc, char **argv, struct options *o)
                 return usage_error(o->err, "--to takes 'yaml' or 'dsl'%s", "");
         } else if (strcmp(a, "--dump-ast") == 0 && help == check_help) {
             o->dump_ast = true;
-        } else if (strcmp(a, "-o") == 0 && help == build_help) {
+        } else if ((strcmp(a, "-o") == 0 && (help == build_help || help == run_help)) ||
+                   (strcmp(a, "--out") == 0 && help == run_help)) {
             if (i + 1 >= argc)
-                return usage_error(o->err, "-o takes a directory%s", "");
+                return usage_error(o->err, "%s takes a directory", a);
             o->outdir = argv[++i];
+        } else if (strcmp(a, "--") == 0 && help == run_help) {
+            o->prog_args = argv + i + 1;
+            o->n_prog_args = argc - i - 1;
+            break;
         } else if (strcmp(a, "--no-compile") == 0 && help == build_help) {
             o->no_compile = true;
         } else if (strcmp(a, "--dump-ir") == 0 && help == build_help) {
             o->dump_ir = true;
-        } else if (strcmp(a, "--dtype") == 0 && help == build_help) {
+        } else if (strcmp(a, "--dtype") == 0 && (help == build_help || help == run_help)) {
             const char *v = i + 1 < argc ? argv[++i] : "";
             if (strcmp(v, "f32") == 0)
                 o->dtype = IR_F32;
@@ -194,7 +226,7 @@ static int parse_args(int argc, char **argv, struct options *o)
                 o->dtype = IR_F64;
             else
                 return usage_error(o->err, "--dtype takes 'f32' or 'f64'%s", "");
-        } else if (strcmp(a, "--unroll") == 0 && help == build_help) {
+        } else if (strcmp(a, "--unroll") == 0 && (help == build_help || help == run_help)) {
             char *end = NULL;
             const char *v = i + 1 < argc ? argv[++i] : "";
             o->unroll = strtoll(v, &end, 10);
@@ -341,6 +373,60 @@ static int build(const struct options *o, const struct spec *spec, struct diag *
     return status;
 }
 
+/* lstmc run: build into OUT/build, then run OUT/build/NAME train --out OUT
+ * with the program's arguments; the program's exit status is ours. */
+static int run(const struct options *o, const struct spec *spec, struct diag *d)
+{
+    char outdir[2048], builddir[2100], prog[2200];
+    if (o->outdir)
+        snprintf(outdir, sizeof outdir, "%s", o->outdir);
+    else
+        snprintf(outdir, sizeof outdir, "out/%s", spec->model.name);
+    if (!spec->pipeline.present) {
+        fprintf(o->err, "lstmc: error: '%s' has no pipeline section, so there is nothing to run; "
+                "use 'lstmc build' and the program's fit-arrays\n", o->path);
+        return EXIT_SPEC;
+    }
+    snprintf(builddir, sizeof builddir, "%s/build", outdir);
+    struct options bo = *o;
+    bo.outdir = builddir;
+    int status = build(&bo, spec, d);
+    if (status != EXIT_OK)
+        return status;
+    snprintf(prog, sizeof prog, "%s/%s", builddir, spec->model.name);
+    int n = o->n_prog_args;
+    char **args = calloc((size_t)n + 5, sizeof *args);
+    if (!args) {
+        fprintf(o->err, "lstmc: error: out of memory\n");
+        return EXIT_USAGE;
+    }
+    args[0] = prog;
+    args[1] = "train";
+    args[2] = "--out";
+    args[3] = outdir;
+    for (int i = 0; i < n; i++)
+        args[4 + i] = o->prog_args[i];
+    fprintf(o->out, "lstmc: built %s; running %s train --out %s\n", prog, prog, outdir);
+    fflush(o->out);
+    fflush(o->err);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(prog, args);
+        fprintf(stderr, "lstmc: error: cannot run '%s': %s\n", prog, strerror(errno));
+        _exit(127);
+    }
+    free(args);
+    int ws = 0;
+    if (pid < 0 || waitpid(pid, &ws, 0) < 0) {
+        fprintf(o->err, "lstmc: error: cannot run '%s': %s\n", prog, strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (WIFEXITED(ws))
+        return WEXITSTATUS(ws) == 127 ? EXIT_USAGE : WEXITSTATUS(ws);
+    fprintf(o->err, "lstmc: error: '%s' was killed by signal %d\n", prog, WTERMSIG(ws));
+    return EXIT_USAGE;
+}
+
 int lstmc_main(int argc, char **argv, FILE *out, FILE *err)
 {
     struct options opt;
@@ -369,6 +455,8 @@ int lstmc_main(int argc, char **argv, FILE *out, FILE *err)
     bool ok = d.errors == 0 && root && check_spec(&spec, src, root, &d);
     if (ok && strcmp(opt.command, "build") == 0) {
         status = build(&opt, &spec, &d);
+    } else if (ok && strcmp(opt.command, "run") == 0) {
+        status = run(&opt, &spec, &d);
     } else if (ok && !opt.dump_ast) {
         if (strcmp(opt.command, "check") == 0)
             print_summary(out, &spec);

@@ -1921,6 +1921,258 @@ lstmc_status lstmc_progress_end_epoch(lstmc_progress *p, size_t n_extra,
                                       const double *extra_values,
                                       lstmc_error *err);
 
+/* ================================================================== */
+/*
+ * The data pipeline of a generated program's `train` command
+ * (pipeline.c): a data-driven executor of a spec's `pipeline` section
+ * (docs/spec.md section 5).
+ *
+ * The generated NAME_main.c fills an lstmc_pipeline_spec with the spec's
+ * settings as constants and calls, in order:
+ *
+ *   lstmc_pipeline_prepare     load -> tokenize/pad | group | window ->
+ *                              split -> scale (fitted on the training part)
+ *                              -> labels; gives X/Y for train and test
+ *   ... the model's fit, in the generated code ...
+ *   lstmc_pipeline_evaluate    predictions back to the data's units;
+ *                              RMSE/MAE/MAPE or accuracy/confusion matrix
+ *   lstmc_pipeline_report      the printed report
+ *   lstmc_pipeline_write       metrics.json, history.csv, predictions.csv,
+ *                              plots, and the fitted state
+ *                              (lstmc_pipeline_save_state)
+ *
+ * As everywhere in the runtime, nothing here prints on its own or exits:
+ * text goes to the FILE* given, errors come back as a status with the
+ * detail (file, row, column, message) in the caller's lstmc_error.
+ */
+/* ================================================================== */
+
+/* How the samples are made from the table's rows (docs/spec.md 5.3-5.9). */
+typedef enum lstmc_pipeline_samples {
+    LSTMC_SAMPLES_WINDOW, /* consecutive rows: series or features */
+    LSTMC_SAMPLES_GROUP,  /* one sequence per run of equal ids */
+    LSTMC_SAMPLES_TOKENS  /* one text per row, tokenized and padded */
+} lstmc_pipeline_samples;
+
+/* The task, from the loss. */
+typedef enum lstmc_pipeline_task {
+    LSTMC_TASK_REGRESSION,  /* mse, mae */
+    LSTMC_TASK_BINARY,      /* binary_crossentropy: one sigmoid output */
+    LSTMC_TASK_CATEGORICAL  /* categorical_crossentropy: softmax outputs */
+} lstmc_pipeline_task;
+
+/* Bits of lstmc_pipeline_spec.evaluate. */
+#define LSTMC_EVAL_RMSE 0x01u
+#define LSTMC_EVAL_MAE 0x02u
+#define LSTMC_EVAL_MAPE 0x04u
+#define LSTMC_EVAL_ACCURACY 0x08u
+#define LSTMC_EVAL_CONFUSION 0x10u
+#define LSTMC_EVAL_REPORT 0x20u
+
+/* Bits of lstmc_pipeline_spec.plots and .formats. */
+#define LSTMC_PLOT_FORECAST 0x1u
+#define LSTMC_PLOT_CONFUSION 0x2u
+#define LSTMC_PLOT_LOSS 0x4u
+#define LSTMC_FORMAT_PNG 0x1u
+#define LSTMC_FORMAT_SVG 0x2u
+
+/*
+ * A spec's pipeline, as the generated program records it. Strings are
+ * borrowed (string literals in the generated code). Paths are as written
+ * in the spec; relative ones are taken relative to spec_dir (the spec's
+ * directory as `lstmc build` was given it, so relative to the directory
+ * the build ran in), unless data_override is set.
+ */
+typedef struct lstmc_pipeline_spec {
+    const char *name;        /* the model's name, e.g. "forecast" */
+    const char *spec_dir;    /* "" or the directory of the spec */
+    /* source */
+    const char *path;        /* the data file */
+    const char *test_path;   /* NULL, or the test part's file */
+    const char *sheet;       /* NULL: the first sheet (xlsx) */
+    const char *data_override; /* NULL, or a path used instead of `path` as is */
+    /* columns */
+    const char *series;      /* NULL, or the series column */
+    const char *const *features; /* n_features column names */
+    size_t n_features;
+    const char *target;      /* NULL for a series */
+    const char *text;        /* tokens input */
+    /* samples */
+    lstmc_pipeline_samples samples;
+    size_t window_length;
+    lstmc_window_label window_label;
+    const char *group_id, *group_order;
+    lstmc_pad_side group_padding, group_truncating;
+    /* split */
+    double train_fraction;
+    bool split_shuffle;
+    uint64_t split_seed;
+    const char *split_column; /* NULL, or the train/test column */
+    /* scale */
+    bool scale;               /* false: none */
+    lstmc_scale_kind scale_kind;
+    double feature_range[2];
+    /* labels */
+    bool labels_encode;
+    const char *const *classes; /* n_classes given in the spec, or NULL */
+    size_t n_classes_given;
+    /* tokens */
+    size_t num_words;
+    bool lower;
+    const char *filters;      /* NULL: Keras' */
+    const char *oov_token;    /* NULL: none */
+    lstmc_pad_side padding, truncating;
+    /* the model's shapes */
+    size_t timesteps;         /* T, or the token length */
+    size_t features_per_step; /* F (1 for tokens) */
+    size_t vocab;             /* token ids must be < vocab; 0 for sequences */
+    size_t outputs;           /* values per sample the model outputs */
+    lstmc_pipeline_task task;
+    /* evaluate and outputs */
+    unsigned evaluate;        /* LSTMC_EVAL_* bits */
+    bool write_predictions, write_weights;
+    unsigned plots;           /* LSTMC_PLOT_* bits */
+    unsigned formats;         /* LSTMC_FORMAT_* bits */
+} lstmc_pipeline_spec;
+
+/*
+ * Prepared data and the fitted preprocessing state. Every pointer is owned
+ * by the struct and freed by lstmc_pipeline_data_free.
+ *
+ * x_train [n_train, in_size], y_train [n_train, out_size], the same for
+ * the test part; in_size = timesteps * features_per_step (time-major), or
+ * the token length (token ids as doubles); y is scaled for a scaled
+ * series, one-hot for categorical, a 0/1 code for binary.
+ * The training part comes in the order Keras' fit sees it: its last
+ * validation_split fraction is the validation data.
+ */
+typedef struct lstmc_pipeline_data {
+    size_t n_train, n_test;
+    size_t in_size, out_size;
+    double *x_train, *y_train;
+    double *x_test, *y_test;
+    /* Regression: the targets in the data's units, [n, out_size]. */
+    double *y_train_raw, *y_test_raw;
+    /* Classification: the true codes of each sample, and the classes. */
+    size_t *train_codes, *test_codes;
+    size_t n_classes;
+    const char **class_names; /* [n_classes], owned by `labels` or static */
+    /* A series: the whole column in the data's units, and where each
+     * sample's label sits in it (for the forecast plot). */
+    double *series;
+    size_t n_series;
+    size_t *train_rows, *test_rows;
+    /* Fitted state (NULL when the step does not apply). */
+    lstmc_scaler *scaler;
+    bool target_scaled;       /* a series: y is scaled by column 0 */
+    lstmc_labels *labels;
+    lstmc_tokenizer *tokenizer;
+    char path[1024];          /* the data file actually read */
+    char test_path[1024];     /* the test file read, "" without test_path */
+} lstmc_pipeline_data;
+
+/*
+ * Run the pipeline up to the model's fit: read the table(s), build the
+ * samples, split, fit the scaler on the training part only and apply it,
+ * encode the labels (classes from the training part; a test class never
+ * seen in training is an error). *data must be zeroed before the call and
+ * released with lstmc_pipeline_data_free afterwards, whatever the result.
+ * Errors, each with file/row/column where there is one:
+ *   LSTMC_ERR_IO      a file cannot be read;
+ *   LSTMC_ERR_FORMAT  a missing column, a bad or non-finite cell, an empty
+ *                     text, a test class never seen in training, labels of
+ *                     a sequence that disagree;
+ *   LSTMC_ERR_ARG     too few rows for a window, a split leaving a part
+ *                     empty, a token id above the model's vocabulary;
+ *   LSTMC_ERR_NOMEM.
+ */
+lstmc_status lstmc_pipeline_prepare(lstmc_pipeline_data *data,
+                                    const lstmc_pipeline_spec *spec,
+                                    lstmc_error *err);
+
+/* Frees everything data owns and zeroes it; NULL is allowed. */
+void lstmc_pipeline_data_free(lstmc_pipeline_data *data);
+
+/*
+ * The fitted state beside the weights, so predict can take raw values:
+ * DIR/scaler.json, DIR/labels.json, DIR/tokenizer.json (those that apply),
+ * each written atomically. Errors: LSTMC_ERR_IO, LSTMC_ERR_NOMEM.
+ */
+lstmc_status lstmc_pipeline_save_state(const lstmc_pipeline_data *data,
+                                       const char *dir, lstmc_error *err);
+
+/* What training produced, for the report and metrics.json. */
+typedef struct lstmc_pipeline_history {
+    size_t epochs;            /* epochs trained */
+    const double *loss;       /* [epochs] */
+    const double *val_loss;   /* [epochs], or NULL without validation */
+    double seconds;           /* wall time of fit */
+    size_t samples_seen;      /* training samples processed in fit */
+    size_t best_epoch;        /* 1-based epoch whose weights are kept */
+} lstmc_pipeline_history;
+
+/*
+ * The evaluation of the test part (and the train predictions of a series).
+ * Owned arrays are freed by lstmc_pipeline_result_free.
+ */
+typedef struct lstmc_pipeline_result {
+    bool regression;
+    lstmc_regression_metrics test;   /* regression, in the data's units */
+    double *pred_train, *pred_test;  /* regression: predictions in the data's units */
+    size_t *pred_codes;              /* classification: [n_test] */
+    double *probs;                   /* classification: [n_test, n_classes] */
+    uint64_t *cm;                    /* [n_classes, n_classes] */
+    lstmc_class_scores *per_class;
+    lstmc_classification scores;
+    double baseline;                 /* regression: RMSE of "last value"; */
+                                     /* classification: majority accuracy */
+} lstmc_pipeline_result;
+
+/*
+ * Evaluate the model's raw outputs on the test part y_test_model[n_test,
+ * out_size] (and, for regression, the train part y_train_model, which may
+ * be NULL): undo the scaling, compute the metrics the task has, and the
+ * trivial baseline (the last value of the window for a series, the
+ * majority training class for classification). *res must be zeroed; free
+ * it with lstmc_pipeline_result_free. Errors: LSTMC_ERR_ARG for a
+ * non-finite prediction, LSTMC_ERR_NOMEM.
+ */
+lstmc_status lstmc_pipeline_evaluate(lstmc_pipeline_result *res,
+                                     const lstmc_pipeline_data *data,
+                                     const lstmc_pipeline_spec *spec,
+                                     const double *y_train_model,
+                                     const double *y_test_model,
+                                     lstmc_error *err);
+
+void lstmc_pipeline_result_free(lstmc_pipeline_result *res);
+
+/* Print the evaluation on out: the metrics the spec's `evaluate` lists,
+ * the baseline, and the confusion matrix and classification report.
+ * Errors: LSTMC_ERR_IO. */
+lstmc_status lstmc_pipeline_report(FILE *out, const lstmc_pipeline_result *res,
+                                   const lstmc_pipeline_data *data,
+                                   const lstmc_pipeline_spec *spec,
+                                   const lstmc_pipeline_history *h,
+                                   lstmc_error *err);
+
+/*
+ * Write the outputs into dir (created if missing): metrics.json,
+ * history.csv, predictions.csv (unless the spec turns it off), the plots
+ * and formats the spec asks for (forecast.png, confusion_matrix.png,
+ * loss.png, ...), and the fitted state (lstmc_pipeline_save_state). Every
+ * file is written atomically. The weights are the caller's (the model's
+ * own save). Errors: LSTMC_ERR_IO, LSTMC_ERR_ARG, LSTMC_ERR_NOMEM.
+ */
+lstmc_status lstmc_pipeline_write(const char *dir,
+                                  const lstmc_pipeline_result *res,
+                                  const lstmc_pipeline_data *data,
+                                  const lstmc_pipeline_spec *spec,
+                                  const lstmc_pipeline_history *h,
+                                  lstmc_error *err);
+
+/* mkdir -p. Errors: LSTMC_ERR_IO with the path. */
+lstmc_status lstmc_make_dirs(const char *dir, lstmc_error *err);
+
 #ifdef __cplusplus
 }
 #endif
