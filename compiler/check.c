@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- vocabularies ------------------------------------------------------ */
 
@@ -71,6 +72,7 @@ enum {
     HI_OPEN = 1 << 1,   /* upper bound excluded */
     NULLABLE = 1 << 2,
     NONEMPTY = 1 << 3,  /* strings and lists */
+    MODEL_NAME = 1 << 4, /* F_NAME: the model's name (check_model_name) */
 };
 
 struct checker;
@@ -299,6 +301,52 @@ static bool check_name(struct checker *c, const struct node *value, const char *
     return true;
 }
 
+/*
+ * The model's name prefixes every identifier of the generated code
+ * (NAME_ctx, NAME_predict, ...) and, upper-cased, every macro (NAME_BATCH,
+ * the include guard NAME_H); the generated program and the headers it
+ * includes have identifiers of their own. These names would collide
+ * (tests/hostile/names.sh finds them in the generated code, so a new one
+ * fails the tests until it is listed here). Compared ignoring case.
+ */
+static const struct {
+    const char *name, *why;
+} model_reserved[] = {
+    {"lstmc", "its macros would take the runtime's prefix LSTMC_"},
+    {"cblas", "its include guard CBLAS_H is the one of <cblas.h>"},
+    {"openblas_config", "its include guard OPENBLAS_CONFIG_H is the one of "
+                        "<openblas_config.h>"},
+    {"cmd", "the program's own functions are named cmd_init, cmd_predict, ..."},
+    {"to", "the program has a function to_real"},
+    {"timer", "timer_create is a function of <time.h>"},
+};
+
+/* check_name, plus what only the model's name must avoid. */
+static bool check_model_name(struct checker *c, const struct node *value, const char *key)
+{
+    if (!check_name(c, value, key))
+        return false;
+    const char *s = value->u.str.s;
+    if (s[0] == '_') {
+        diag_error(c->d, c->src, AT(value),
+                   "the model's name cannot start with '_': upper-cased it starts the "
+                   "generated macros, and names starting with '_' and a capital letter "
+                   "are reserved in C");
+        return false;
+    }
+    for (size_t i = 0; i < sizeof model_reserved / sizeof model_reserved[0]; i++) {
+        const char *r = model_reserved[i].name;
+        size_t n = strlen(r);
+        bool hit = strncasecmp(s, r, n) == 0 && (s[n] == '\0' || (i == 0 && s[n] == '_'));
+        if (hit) {
+            diag_error(c->d, c->src, AT(value),
+                       "the model cannot be named '%s': %s", s, model_reserved[i].why);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* Index of an enum word, or -1 after reporting it with a suggestion. */
 static int parse_word(struct checker *c, const struct node *value, const char *key,
                       const char *const *words, unsigned allowed, const char *what)
@@ -441,7 +489,7 @@ static void parse_field(struct checker *c, const struct field *f, const struct n
             expected(c, v, f->key, "a name");
             return;
         }
-        if (check_name(c, v, f->key))
+        if (f->flags & MODEL_NAME ? check_model_name(c, v, f->key) : check_name(c, v, f->key))
             *(const char **)p = v->u.str.s;
         break;
     case F_STRING:
@@ -779,7 +827,8 @@ static void parse_layers(struct checker *c, const struct node *v, void *obj)
 }
 
 static const struct field model_fields[] = {
-    {.key = "name", .type = F_NAME, .offset = offsetof(struct model, name), .required = true},
+    {.key = "name", .type = F_NAME, .offset = offsetof(struct model, name), .required = true,
+     .flags = MODEL_NAME},
     {.key = "input", .type = F_SUB, .required = true, .parse = parse_input},
     {.key = "layers", .type = F_SUB, .required = true, .parse = parse_layers},
 };
@@ -1110,13 +1159,21 @@ static void name_layers(struct checker *c, struct model *m)
     for (size_t i = 0; i < m->nlayers; i++) {
         struct layer *l = &m->layers[i];
         for (size_t j = 0; l->name_given && j < i; j++) {
-            if (m->layers[j].name_given && strcmp(m->layers[j].name, l->name) == 0) {
+            const struct layer *first = &m->layers[j];
+            if (!first->name_given || strcasecmp(first->name, l->name) != 0)
+                continue;
+            /* Upper-cased, a layer's name is part of a macro (NAME_LAYER_UNITS). */
+            if (strcmp(first->name, l->name) == 0)
                 diag_error(c->d, c->src, span_of(l->node, "name"),
                            "duplicate layer name '%s'", l->name);
-                diag_note(c->d, c->src, span_of(m->layers[j].node, "name"),
-                          "'%s' was first used here", l->name);
-                break;
-            }
+            else
+                diag_error(c->d, c->src, span_of(l->node, "name"),
+                           "layer names '%s' and '%s' differ only in case; they must "
+                           "differ in more, since upper-cased they name macros", first->name,
+                           l->name);
+            diag_note(c->d, c->src, span_of(first->node, "name"),
+                      "'%s' was first used here", first->name);
+            break;
         }
     }
     for (size_t i = 0; i < m->nlayers; i++) {
@@ -1132,7 +1189,7 @@ static void name_layers(struct checker *c, struct model *m)
                 snprintf(buf, sizeof buf, "%s_%d", layer_kind_name(l->kind), n);
             bool taken = false;
             for (size_t j = 0; j < m->nlayers && !taken; j++)
-                taken = m->layers[j].name && strcmp(m->layers[j].name, buf) == 0;
+                taken = m->layers[j].name && strcasecmp(m->layers[j].name, buf) == 0;
             if (!taken) {
                 char *owned = xstrndup(buf, strlen(buf));
                 l->name = owned;
@@ -1263,6 +1320,53 @@ static void infer_shapes(struct checker *c, struct model *m)
             return;
         }
         prev = l;
+    }
+}
+
+/*
+ * Largest number of values in one buffer of one batch. The generated code
+ * holds every activation of a batch in a fixed array and hands batch x
+ * steps rows to BLAS, whose dimensions are int: so every buffer of a batch
+ * stays below 2^31 values, which also keeps the context's size (a few
+ * dozen such buffers per layer) far inside 64 bits.
+ */
+#define MAX_BATCH_VALUES ((int64_t)INT32_MAX)
+
+/* Values per sample of the layer's largest buffer (steps x features of its
+ * input or output, or an LSTM's steps x 4 units gates); 64-bit, exact:
+ * steps <= 10^6 and features <= 4 x 65536. */
+static int64_t layer_sample_values(const struct layer *l)
+{
+    int64_t in = (l->in.steps ? l->in.steps : 1) * l->in.features;
+    int64_t out = (l->out.steps ? l->out.steps : 1) * l->out.features;
+    int64_t big = out;
+    if (l->kind == LAYER_EMBEDDING)
+        in = l->out.steps;   /* its input is token ids, not [vocab] */
+    if (in > big)
+        big = in;
+    if (l->kind == LAYER_LSTM && l->in.steps * 4 * l->units > big)
+        big = l->in.steps * 4 * l->units;
+    return big;
+}
+
+static void check_batch(struct checker *c, const struct spec *s)
+{
+    const struct model *m = &s->model;
+    int64_t batch = s->training.batch_size;
+    for (size_t i = 0; i < m->nlayers; i++) {
+        const struct layer *l = &m->layers[i];
+        int64_t per = layer_sample_values(l), total;
+        if (mul64(per, batch, &total) && total <= MAX_BATCH_VALUES)
+            continue;
+        diag_error(c->d, c->src, span_of(l->node, "type"),
+                   "layer '%s' needs %lld values per sample in one buffer, so a batch of "
+                   "%lld samples is above the limit of %lld values per buffer; lower "
+                   "batch_size or the layer's size", l->name, (long long)per,
+                   (long long)batch, (long long)MAX_BATCH_VALUES);
+        if (given(s->training.node, "batch_size"))
+            diag_note(c->d, c->src, span_of(s->training.node, "batch_size"),
+                      "batch_size set here");
+        return;
     }
 }
 
@@ -1573,6 +1677,8 @@ bool check_spec(struct spec *spec, const struct source *src, const struct node *
         infer_shapes(&c, m);
         model_ok = d->errors == before;
     }
+    if (model_ok && d->errors == before)
+        check_batch(&c, spec);
     if (model_ok)
         check_loss(&c, spec);
     if (model_ok && spec->pipeline.present && d->errors == before)

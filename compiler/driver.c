@@ -16,6 +16,7 @@
 
 #include "ast.h"
 #include "diag.h"
+#include "emit_embed.h"
 #include "fmt.h"
 #include "front.h"
 #include "ir.h"
@@ -40,9 +41,12 @@ struct options {
     /* build */
     const char *outdir;
     bool no_compile;
+    bool native;           /* compile with -march=native */
     bool dump_ir;
     enum ir_dtype dtype;
     long long unroll;
+    /* embed */
+    struct embed_options embed;
     /* run: the program's arguments after "--" */
     char **prog_args;
     int n_prog_args;
@@ -60,6 +64,8 @@ static const char usage_text[] =
     "  fmt SPEC           print the spec in canonical form\n"
     "  build SPEC -o DIR  generate the model's C code and compile its program\n"
     "  run SPEC           build the program, then train it on the spec's data\n"
+    "  embed SPEC --weights W -o DIR\n"
+    "                     write inference-only C99 of the trained model for a product\n"
     "\n"
     "Run 'lstmc COMMAND --help' for a command's options. The spec language is\n"
     "described in docs/spec.md.\n"
@@ -95,7 +101,7 @@ static const char fmt_help[] =
 
 static const char build_help[] =
     "usage: lstmc build [--syntax yaml|dsl] [--dtype f32|f64] [--unroll N]\n"
-    "                   [--no-compile] [--dump-ir] -o DIR SPEC\n"
+    "                   [--native] [--no-compile] [--dump-ir] -o DIR SPEC\n"
     "\n"
     "Generates shape-fixed C for the spec's model: DIR/NAME.h (the API),\n"
     "DIR/NAME.c (init, forward, backward, optimizer, weights) and DIR/NAME_main.c\n"
@@ -108,6 +114,8 @@ static const char build_help[] =
     "  --dtype f32|f64    the real type of the generated code (default f32)\n"
     "  --unroll N         unroll LSTM time loops completely up to N steps\n"
     "                     (default: the spec's codegen.unroll, else 16)\n"
+    "  --native           compile for this machine's CPU (-march=native); the\n"
+    "                     default build runs on any CPU of the architecture\n"
     "  --no-compile       only write the C files\n"
     "  --dump-ir          also print the lowered model as text\n"
     "  --syntax yaml|dsl  read SPEC in this syntax (default: from its extension)\n"
@@ -115,7 +123,7 @@ static const char build_help[] =
 
 static const char run_help[] =
     "usage: lstmc run [--syntax yaml|dsl] [--dtype f32|f64] [--unroll N]\n"
-    "                 [--out DIR] SPEC [-- PROGRAM ARGS]\n"
+    "                 [--native] [--out DIR] SPEC [-- PROGRAM ARGS]\n"
     "\n"
     "Builds the spec's program into DIR/build (as 'lstmc build' does), then runs\n"
     "'NAME train --out DIR PROGRAM ARGS': the spec's whole pipeline, from its data\n"
@@ -127,12 +135,40 @@ static const char run_help[] =
     "  --out DIR, -o DIR  where the build and the results go (default: out/NAME)\n"
     "  --dtype f32|f64    the real type of the generated code (default f32)\n"
     "  --unroll N         unroll LSTM time loops completely up to N steps\n"
+    "  --native           compile for this machine's CPU (-march=native)\n"
     "  --syntax yaml|dsl  read SPEC in this syntax (default: from its extension)\n"
     "  -h, --help         show this help\n"
     "\n"
     "exit status: 1 errors in the spec, 2 usage, I/O or compile error; otherwise\n"
     "the program's: 0 success, 1 bad input data, 3 training diverged, 4 the\n"
     "results could not be written\n";
+
+static const char embed_help[] =
+    "usage: lstmc embed [--syntax yaml|dsl] --weights W.safetensors -o DIR\n"
+    "                   [--prefix NAME] [--quantize none|int8]\n"
+    "                   [--scaler FILE] [--tokenizer FILE] [--labels FILE] SPEC\n"
+    "\n"
+    "Writes DIR/NAME_model.h and DIR/NAME_model.c: the trained model as plain C99\n"
+    "for embedding (no heap, no stdio, only <math.h>), with its weights as constant\n"
+    "arrays, a whole-sequence predict, a streaming API and the spec's preprocessing\n"
+    "(scaling and its inverse, or the tokenizer with the trained vocabulary and the\n"
+    "padding). The header documents the API and the memory it needs. See\n"
+    "docs/embedding.md.\n"
+    "\n"
+    "options:\n"
+    "  --weights FILE     the trained weights (training's weights.safetensors)\n"
+    "  -o DIR             write the files into DIR (created if needed)\n"
+    "  --prefix NAME      prefix of the files and symbols (default: the model's name)\n"
+    "  --quantize int8    int8 weights, one scale per output channel; float\n"
+    "                     activations (default: none, float weights bit for bit)\n"
+    "  --scaler FILE      the fitted scaler (default: scaler.json beside the weights)\n"
+    "  --tokenizer FILE   the vocabulary (default: tokenizer.json beside the weights)\n"
+    "  --labels FILE      the class names (default: labels.json beside the weights)\n"
+    "  --syntax yaml|dsl  read SPEC in this syntax (default: from its extension)\n"
+    "  -h, --help         show this help\n"
+    "\n"
+    "exit status: 0 success, 1 errors in the spec, 2 usage or I/O error (a missing\n"
+    "or mismatched weights or state file)\n";
 
 static int usage_error(FILE *err, const char *fmt, const char *arg)
 {
@@ -189,6 +225,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         help = build_help;
     else if (strcmp(o->command, "run") == 0)
         help = run_help;
+    else if (strcmp(o->command, "embed") == 0)
+        help = embed_help;
     else
         return usage_error(o->err, "unknown command '%s'", o->command);
 
@@ -205,6 +243,35 @@ static int parse_args(int argc, char **argv, struct options *o)
                 return usage_error(o->err, "--to takes 'yaml' or 'dsl'%s", "");
         } else if (strcmp(a, "--dump-ast") == 0 && help == check_help) {
             o->dump_ast = true;
+        } else if (help == embed_help && strcmp(a, "-o") == 0) {
+            if (i + 1 >= argc)
+                return usage_error(o->err, "%s takes a directory", a);
+            o->outdir = argv[++i];
+        } else if (help == embed_help &&
+                   (strcmp(a, "--weights") == 0 || strcmp(a, "--prefix") == 0 ||
+                    strcmp(a, "--quantize") == 0 || strcmp(a, "--scaler") == 0 ||
+                    strcmp(a, "--tokenizer") == 0 || strcmp(a, "--labels") == 0)) {
+            if (i + 1 >= argc)
+                return usage_error(o->err, "%s takes a value", a);
+            const char *v = argv[++i];
+            if (strcmp(a, "--weights") == 0)
+                o->embed.weights = v;
+            else if (strcmp(a, "--scaler") == 0)
+                o->embed.scaler = v;
+            else if (strcmp(a, "--tokenizer") == 0)
+                o->embed.tokenizer = v;
+            else if (strcmp(a, "--labels") == 0)
+                o->embed.labels = v;
+            else if (strcmp(a, "--prefix") == 0 && embed_prefix_ok(v))
+                o->embed.prefix = v;
+            else if (strcmp(a, "--prefix") == 0)
+                return usage_error(o->err, "--prefix takes a C identifier of at most 63 "
+                                   "characters (not a keyword, not starting with lstmc_), not "
+                                   "'%s'", v);
+            else if (strcmp(v, "int8") == 0 || strcmp(v, "none") == 0)
+                o->embed.int8 = strcmp(v, "int8") == 0;
+            else
+                return usage_error(o->err, "--quantize takes 'none' or 'int8', not '%s'", v);
         } else if ((strcmp(a, "-o") == 0 && (help == build_help || help == run_help)) ||
                    (strcmp(a, "--out") == 0 && help == run_help)) {
             if (i + 1 >= argc)
@@ -216,6 +283,8 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         } else if (strcmp(a, "--no-compile") == 0 && help == build_help) {
             o->no_compile = true;
+        } else if (strcmp(a, "--native") == 0 && (help == build_help || help == run_help)) {
+            o->native = true;
         } else if (strcmp(a, "--dump-ir") == 0 && help == build_help) {
             o->dump_ir = true;
         } else if (strcmp(a, "--dtype") == 0 && (help == build_help || help == run_help)) {
@@ -245,6 +314,10 @@ static int parse_args(int argc, char **argv, struct options *o)
         return usage_error(o->err, "no spec given to '%s'", o->command);
     if (help == build_help && !o->outdir)
         return usage_error(o->err, "build needs an output directory: -o DIR%s", "");
+    if (help == embed_help && !o->outdir)
+        return usage_error(o->err, "embed needs an output directory: -o DIR%s", "");
+    if (help == embed_help && !o->embed.weights)
+        return usage_error(o->err, "embed needs the trained weights: --weights FILE%s", "");
     if (o->syntax == SYNTAX_AUTO)
         o->syntax = syntax_of_path(o->path);
     if (o->syntax == SYNTAX_AUTO)
@@ -298,7 +371,11 @@ static int compile_program(const struct options *o, const struct ir_model *m)
     const char *cc = getenv("CC");
     cmd[0] = '\0';
     append(cmd, sizeof cmd, cc && *cc ? cc : "cc");
-    append(cmd, sizeof cmd, " -std=c11 -O2 -o ");
+    /* Neither errno nor floating-point exceptions are read, so sqrt may be
+     * one vector instruction and the selects of the activations need no
+     * branches; the results are the same bits. */
+    append(cmd, sizeof cmd, " -std=c11 -O3 -fno-math-errno -fno-trapping-math");
+    append(cmd, sizeof cmd, o->native ? " -march=native -o " : " -o ");
     snprintf(path, sizeof path, "%s/%s", o->outdir, m->name);
     shell_quote(cmd, sizeof cmd, path);
     snprintf(path, sizeof path, "%s/%s.c", o->outdir, m->name);
@@ -368,6 +445,28 @@ static int build(const struct options *o, const struct spec *spec, struct diag *
         status = EXIT_USAGE;
     } else if (!o->no_compile) {
         status = compile_program(o, &m);
+    }
+    ir_free(&m);
+    return status;
+}
+
+/* lstmc embed: lower, then write the inference-only C of the trained model. */
+static int embed(const struct options *o, const struct spec *spec, struct diag *d)
+{
+    struct ir_model m;
+    struct lower_options lo = {IR_F32, 0};
+    int status = EXIT_OK;
+    if (!lower_spec(&m, spec, &lo, d)) {
+        ir_free(&m);
+        return EXIT_SPEC;
+    }
+    struct embed_options eo = o->embed;
+    eo.outdir = o->outdir;
+    if (make_dirs(o->outdir) != 0) {
+        fprintf(o->err, "lstmc: error: cannot create '%s': %s\n", o->outdir, strerror(errno));
+        status = EXIT_USAGE;
+    } else if (!emit_embed(&m, &eo, LSTMC_VERSION, o->err)) {
+        status = EXIT_USAGE;
     }
     ir_free(&m);
     return status;
@@ -457,6 +556,8 @@ int lstmc_main(int argc, char **argv, FILE *out, FILE *err)
         status = build(&opt, &spec, &d);
     } else if (ok && strcmp(opt.command, "run") == 0) {
         status = run(&opt, &spec, &d);
+    } else if (ok && strcmp(opt.command, "embed") == 0) {
+        status = embed(&opt, &spec, &d);
     } else if (ok && !opt.dump_ast) {
         if (strcmp(opt.command, "check") == 0)
             print_summary(out, &spec);

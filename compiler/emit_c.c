@@ -34,6 +34,11 @@ struct em {
 
 #define LL(v) ((long long)(v))
 
+/* Partial sums of the loop products' dot products: one vector register. */
+enum { DOT_LANES = 16 };
+/* Columns of C one loop product keeps in registers (floats; half for doubles). */
+enum { AXPY_BLOCK = 32 };
+
 static const char *fn(const struct em *e, const char *base)
 {
     static char buf[8][32];
@@ -68,27 +73,69 @@ static void gemm(struct em *e, bool ta, bool tb, const char *M, long long N, con
         pr(p, "            %s, %lld, %s, %s, %lld);", B, ldb, lit(e, acc ? 1 : 0), C, ldc);
         return;
     }
-    /* Named operands keep the loop readable whatever expressions came in. */
+    /* Named operands keep the loop readable whatever expressions came in;
+     * restrict (the operands never overlap) lets the compiler vectorise. */
     pr(p, "{");
-    pr(p, "const %s *pa = %s;", e->R, A);
-    pr(p, "const %s *pb = %s;", e->R, B);
-    pr(p, "%s *pc = %s;", e->R, C);
-    pr(p, "for (size_t i = 0; i < %s; i++) {", M);
-    if (!acc) {
-        pr(p, "for (size_t j = 0; j < %lld; j++)", N);
-        pr(p, "    pc[i * %lld + j] = 0;", ldc);
+    pr(p, "const %s *restrict pa = %s;", e->R, A);
+    pr(p, "const %s *restrict pb = %s;", e->R, B);
+    pr(p, "%s *restrict pc = %s;", e->R, C);
+    if (tb) {
+        /* Rows of B are contiguous over k: dot products, each summed in
+         * DOT_LANES independent partial sums (a vector register) and then
+         * added pairwise, so the loop vectorises without reassociation. */
+        const char *idx = ta ? "pa[(k + l) * %lld + i]" : "pa[i * %lld + k + l]";
+        char an[64];
+        snprintf(an, sizeof an, idx, lda);
+        pr(p, "for (size_t i = 0; i < %s; i++) {", M);
+        pr(p, "for (size_t j = 0; j < %lld; j++) {", N);
+        pr(p, "%s s[%d] = {0};", e->R, DOT_LANES);
+        pr(p, "size_t k = 0;");
+        pr(p, "for (; k + %d <= (size_t)(%s); k += %d)", DOT_LANES, K, DOT_LANES);
+        pr(p, "    for (size_t l = 0; l < %d; l++)", DOT_LANES);
+        pr(p, "        s[l] += %s * pb[j * %lld + k + l];", an, ldb);
+        pr(p, "for (size_t l = 0; k + l < (size_t)(%s); l++)", K);
+        pr(p, "    s[l] += %s * pb[j * %lld + k + l];", an, ldb);
+        pr(p, "for (size_t w = %d / 2; w > 0; w /= 2)", DOT_LANES);
+        pr(p, "    for (size_t l = 0; l < w; l++)");
+        pr(p, "        s[l] += s[l + w];");
+        pr(p, "pc[i * %lld + j] %s s[0];", ldc, acc ? "+=" : "=");
+        pr(p, "}");
+        pr(p, "}");
+        pr(p, "}");
+        return;
     }
-    pr(p, "for (size_t k = 0; k < %s; k++) {", K);
-    if (ta)
-        pr(p, "const %s a = pa[k * %lld + i];", e->R, lda);
-    else
-        pr(p, "const %s a = pa[i * %lld + k];", e->R, lda);
-    pr(p, "for (size_t j = 0; j < %lld; j++)", N);
-    if (tb)
-        pr(p, "    pc[i * %lld + j] += a * pb[j * %lld + k];", ldc, ldb);
-    else
-        pr(p, "    pc[i * %lld + j] += a * pb[k * %lld + j];", ldc, ldb);
-    pr(p, "}");
+    /* Row i of C in blocks of AXPY_BLOCK columns, each summed over k in
+     * registers: B is read once per row of A, C loaded and stored once. */
+    long long bj = e->f32 ? AXPY_BLOCK : AXPY_BLOCK / 2;
+    long long full = N / bj * bj;
+    char an[64];
+    snprintf(an, sizeof an, ta ? "pa[k * %lld + i]" : "pa[i * %lld + k]", lda);
+    pr(p, "for (size_t i = 0; i < %s; i++) {", M);
+    for (int part = 0; part < 2; part++) {
+        long long w = part == 0 ? bj : N - full;
+        if (w == 0 || (part == 0 && full == 0))
+            continue;
+        if (part == 0)
+            pr(p, "for (size_t j0 = 0; j0 < %lld; j0 += %lld) {", full, bj);
+        else
+            pr(p, "{");
+        if (part == 1)
+            pr(p, "const size_t j0 = %lld;", full);
+        pr(p, "%s acc[%lld];", e->R, w);
+        pr(p, "for (size_t l = 0; l < %lld; l++)", w);
+        if (acc)
+            pr(p, "    acc[l] = pc[i * %lld + j0 + l];", ldc);
+        else
+            pr(p, "    acc[l] = 0;");
+        pr(p, "for (size_t k = 0; k < %s; k++) {", K);
+        pr(p, "const %s a = %s;", e->R, an);
+        pr(p, "for (size_t l = 0; l < %lld; l++)", w);
+        pr(p, "    acc[l] += a * pb[k * %lld + j0 + l];", ldb);
+        pr(p, "}");
+        pr(p, "for (size_t l = 0; l < %lld; l++)", w);
+        pr(p, "    pc[i * %lld + j0 + l] = acc[l];", ldc);
+        pr(p, "}");
+    }
     pr(p, "}");
     pr(p, "}");
 }
@@ -161,10 +208,40 @@ static void trace(struct em *e, int i, const char *what)
 /* ------------------------------------------------------------------ */
 /* Activations: y = f(x) and f'(x) written in terms of y.              */
 
+/* Float e^x for the f32 sigmoid and tanh, within 2 ulp of expf on
+ * [-87, 88] (Cephes' expf: x = k ln 2 + r with ln 2 in two parts, a degree-6
+ * polynomial on |r| <= ln 2 / 2, 2^k written into the exponent bits). No
+ * branches and no libm call, so the loops over the gates vectorise. */
+static void emit_fast_exp(struct em *e)
+{
+    struct printer *p = e->p;
+    pr(p, "static inline float %s_exp(float x)", e->n);
+    pr(p, "{");
+    pr(p, "x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;");
+    pr(p, "/* k = round(x / ln 2): adding and taking away 1.5 * 2^23 rounds to an integer */");
+    pr(p, "const float k = (x * 1.44269504f + 12582912.0f) - 12582912.0f;");
+    pr(p, "const float r = (x - k * 0.693359375f) + k * 2.12194440e-4f;");
+    pr(p, "float q = 1.9875691500e-4f;");
+    pr(p, "q = q * r + 1.3981999507e-3f;");
+    pr(p, "q = q * r + 8.3334519073e-3f;");
+    pr(p, "q = q * r + 4.1665795894e-2f;");
+    pr(p, "q = q * r + 1.6666665459e-1f;");
+    pr(p, "q = q * r + 5.0000001201e-1f;");
+    pr(p, "const int32_t bits = ((int32_t)k + 127) * 8388608; /* 2^k: (k + 127) << 23 */");
+    pr(p, "float scale;");
+    pr(p, "memcpy(&scale, &bits, sizeof scale);");
+    pr(p, "return ((q * r * r + r) + 1) * scale;");
+    pr(p, "}");
+    pr_blank(p);
+}
+
 static void emit_activations(struct em *e, unsigned used)
 {
     struct printer *p = e->p;
     const char *R = e->R;
+    bool fast = e->f32 && (used & (1u << ACT_SIGMOID | 1u << ACT_TANH));
+    if (fast)
+        emit_fast_exp(e);
     for (int a = 0; a < ACTIVATION_COUNT; a++) {
         if (!(used & (1u << a)) || a == ACT_SOFTMAX)
             continue;
@@ -174,8 +251,27 @@ static void emit_activations(struct em *e, unsigned used)
         switch (a) {
         case ACT_LINEAR: pr(p, "return x;"); break;
         case ACT_RELU: pr(p, "return x > 0 ? x : 0;"); break;
-        case ACT_TANH: pr(p, "return %s(x);", fn(e, "tanh")); break;
+        case ACT_TANH:
+            if (!e->f32) {
+                pr(p, "return tanh(x);");
+                break;
+            }
+            pr(p, "/* |x| < 0.625: Cephes' tanhf polynomial; else 1 - 2 / (e^2|x| + 1) */");
+            pr(p, "const float a = fabsf(x), z = x * x;");
+            pr(p, "const float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z");
+            pr(p, "                      - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z");
+            pr(p, "                     - 3.33332819422e-1f) * z * x + x;");
+            pr(p, "const float large = copysignf(1 - 2 / (%s_exp(2 * a) + 1), x);", e->n);
+            pr(p, "return a < 0.625f ? small : large;");
+            break;
         case ACT_SIGMOID:
+            if (e->f32) {
+                pr(p, "/* e^-|x| never overflows; 1 / (1 + e) for x >= 0, e / (1 + e) below */");
+                pr(p, "const float z = %s_exp(-fabsf(x));", e->n);
+                pr(p, "const float s = 1 / (1 + z), zs = z * s;");
+                pr(p, "return x >= 0 ? s : zs;");
+                break;
+            }
             pr(p, "if (x >= 0)");
             pr(p, "    return 1 / (1 + %s(-x));", fn(e, "exp"));
             pr(p, "const %s z = %s(x);", R, fn(e, "exp"));
@@ -324,15 +420,17 @@ static void lstm_step_functions(struct em *e, int i)
     pr(p, "    memset(hm + b * %lld, 0, %lld * sizeof *hm);", T * U, U);
     pr(p, "}");
     pr(p, "for (size_t b = 0; b < n; b++) {");
-    pr(p, "%s *z = gates + (b * %lld + t) * %lld;", R, T, G);
-    pr(p, "%s *ct = c + (b * %lld + t) * %lld;", R, T, U);
-    pr(p, "%s *ht = h + (b * %lld + t) * %lld;", R, T, U);
+    pr(p, "%s *restrict z = gates + (b * %lld + t) * %lld;", R, T, G);
+    pr(p, "%s *restrict ct = c + (b * %lld + t) * %lld;", R, T, U);
+    pr(p, "%s *restrict ht = h + (b * %lld + t) * %lld;", R, T, U);
+    pr(p, "/* c[t-1]; at t = 0 the zero row hm[b][0] */");
+    pr(p, "const %s *restrict cp = t > 0 ? c + (b * %lld + t - 1) * %lld : hm + b * %lld;", R, T, U, T * U);
     pr(p, "for (size_t j = 0; j < %lld; j++) {", U);
     pr(p, "const %s ig = %s_act_%s(z[j]);", R, N, ract);
     pr(p, "const %s fg = %s_act_%s(z[%lld + j]);", R, N, ract, U);
     pr(p, "const %s gg = %s_act_%s(z[%lld + j]);", R, N, act, 2 * U);
     pr(p, "const %s og = %s_act_%s(z[%lld + j]);", R, N, ract, 3 * U);
-    pr(p, "const %s prev = t > 0 ? c[(b * %lld + t - 1) * %lld + j] : 0;", R, T, U);
+    pr(p, "const %s prev = cp[j];", R);
     pr(p, "z[j] = ig;");
     pr(p, "z[%lld + j] = fg;", U);
     pr(p, "z[%lld + j] = gg;", 2 * U);
@@ -349,15 +447,18 @@ static void lstm_step_functions(struct em *e, int i)
     pr(p, "{");
     pr(p, "const %s *gates = &ctx->%s_gates[0][0]; /* [n, %lld, %lld] */", R, L, T, G);
     pr(p, "const %s *c = &ctx->%s_c[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    pr(p, "const %s *hm = &ctx->%s_hm[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
     pr(p, "const %s *dout = &ctx->%s_dout[0][0]; /* [n, %lld, %lld] */", R, L,
        LL(x->out_steps), U);
     pr(p, "%s *dz = &ctx->%s_dz[0][0]; /* [n, %lld, %lld] */", R, L, T, G);
     pr(p, "%s *dh = &ctx->%s_dh[0][0]; /* [n, %lld] */", R, L, U);
     pr(p, "%s *dc = &ctx->%s_dc[0][0]; /* [n, %lld] */", R, L, U);
     pr(p, "for (size_t b = 0; b < n; b++) {");
-    pr(p, "const %s *gt = gates + (b * %lld + t) * %lld;", R, T, G);
-    pr(p, "const %s *ct = c + (b * %lld + t) * %lld;", R, T, U);
-    pr(p, "%s *dzt = dz + (b * %lld + t) * %lld;", R, T, G);
+    pr(p, "const %s *restrict gt = gates + (b * %lld + t) * %lld;", R, T, G);
+    pr(p, "const %s *restrict ct = c + (b * %lld + t) * %lld;", R, T, U);
+    pr(p, "/* c[t-1]; at t = 0 the zero row hm[b][0] */");
+    pr(p, "const %s *restrict cp = t > 0 ? c + (b * %lld + t - 1) * %lld : hm + b * %lld;", R, T, U, T * U);
+    pr(p, "%s *restrict dzt = dz + (b * %lld + t) * %lld;", R, T, G);
     pr(p, "for (size_t j = 0; j < %lld; j++) {", U);
     if (l->return_sequences)
         pr(p, "const %s dhj = dh[b * %lld + j] + dout[(b * %lld + t) * %lld + j];", R, U, T, U);
@@ -366,7 +467,7 @@ static void lstm_step_functions(struct em *e, int i)
            T - 1, U);
     pr(p, "const %s ig = gt[j], fg = gt[%lld + j], gg = gt[%lld + j], og = gt[%lld + j];", R, U,
        2 * U, 3 * U);
-    pr(p, "const %s prev = t > 0 ? c[(b * %lld + t - 1) * %lld + j] : 0;", R, T, U);
+    pr(p, "const %s prev = cp[j];", R);
     pr(p, "const %s tc = %s_act_%s(ct[j]);", R, N, act);
     pr(p, "const %s dcj = dc[b * %lld + j] + dhj * og * %s_dact_%s(tc);", R, U, N, act);
     pr(p, "dzt[j] = dcj * gg * %s_dact_%s(ig);", N, ract);
@@ -825,6 +926,7 @@ static void emit_header(struct em *e, const char *version)
     pr(p, "%s_params opt_m; /* Adam m, SGD velocity, RMSprop momentum */", N);
     pr(p, "%s_params opt_v; /* Adam v, RMSprop velocity */", N);
     pr(p, "uint64_t step; /* optimizer steps taken */");
+    pr(p, "int grads_clear; /* nonzero: grads are all zero (zero_grads, train_batch's update) */");
     pr(p, "int fixed_masks; /* nonzero: %s_forward_train keeps the masks in mask */", N);
     pr(p, "lstmc_rng mask_rng[%d]; /* one stream per dropout site */", m->nmasks > 0 ? m->nmasks : 1);
     pr(p, "%s mask[%s_BATCH][%lld]; /* [BATCH][MASK_SIZE]: 0 or 1/(1-rate) */", R, U,
@@ -977,7 +1079,7 @@ static void emit_optimizer(struct em *e)
 {
     struct printer *p = e->p;
     const struct optimizer *o = &e->m->spec->training.optimizer;
-    const char *N = e->n, *U = e->up, *sfx = e->f32 ? "f32" : "f64";
+    const char *N = e->n, *U = e->up, *R = e->R, *sfx = e->f32 ? "f32" : "f64";
     pr(p, "lstmc_status %s_update(%s_ctx *ctx)", N, N);
     pr(p, "{");
     switch (o->kind) {
@@ -1004,6 +1106,39 @@ static void emit_optimizer(struct em *e)
         pr(p, "                            ctx->grads.flat, &cfg, %s_PARAM_COUNT);", U);
         break;
     }
+    pr(p, "}");
+    pr_blank(p);
+    if (o->kind != OPT_ADAM)
+        return;
+    pr(p, "/* The Adam step of %s_update (the same operations as lstmc_adam_step_%s,", N, sfx);
+    pr(p, " * so the same bits) fused with clearing the gradients for the next batch:");
+    pr(p, " * one pass over the parameters that the compiler vectorises. */");
+    pr(p, "static void %s_adam_and_clear(%s_ctx *ctx)", N, N);
+    pr(p, "{");
+    pr(p, "/* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */");
+    pr(p, "double p1 = 1, p2 = 1, b1 = %.17g, b2 = %.17g;", o->beta_1, o->beta_2);
+    pr(p, "for (uint64_t t = ++ctx->step; t > 0; t >>= 1) {");
+    pr(p, "if (t & 1) {");
+    pr(p, "p1 *= b1;");
+    pr(p, "p2 *= b2;");
+    pr(p, "}");
+    pr(p, "b1 *= b1;");
+    pr(p, "b2 *= b2;");
+    pr(p, "}");
+    pr(p, "const %s alpha = (%s)(%.17g * sqrt(1.0 - p2) / (1.0 - p1));", R, R, o->learning_rate);
+    pr(p, "const %s one_minus_beta_1 = (%s)(1.0 - %.17g);", R, R, o->beta_1);
+    pr(p, "const %s one_minus_beta_2 = (%s)(1.0 - %.17g);", R, R, o->beta_2);
+    pr(p, "const %s epsilon = (%s)%.17g;", R, R, o->epsilon);
+    pr(p, "%s *restrict w = ctx->params.flat, *restrict m = ctx->opt_m.flat;", R);
+    pr(p, "%s *restrict v = ctx->opt_v.flat, *restrict g = ctx->grads.flat;", R);
+    pr(p, "for (size_t i = 0; i < %s_PARAM_COUNT; i++) {", U);
+    pr(p, "const %s gi = g[i];", R);
+    pr(p, "m[i] += (gi - m[i]) * one_minus_beta_1;");
+    pr(p, "v[i] += (gi * gi - v[i]) * one_minus_beta_2;");
+    pr(p, "w[i] -= (m[i] * alpha) / (%s(v[i]) + epsilon);", fn(e, "sqrt"));
+    pr(p, "g[i] = 0;");
+    pr(p, "}");
+    pr(p, "ctx->grads_clear = 1;");
     pr(p, "}");
     pr_blank(p);
 }
@@ -1099,6 +1234,7 @@ static void emit_source(struct em *e, const char *version)
         }
     }
     pr(p, "memset(&ctx->grads, 0, sizeof ctx->grads);");
+    pr(p, "ctx->grads_clear = 1;");
     pr(p, "memset(&ctx->opt_m, 0, sizeof ctx->opt_m);");
     pr(p, "memset(&ctx->opt_v, 0, sizeof ctx->opt_v);");
     pr(p, "ctx->step = 0;");
@@ -1193,6 +1329,7 @@ static void emit_source(struct em *e, const char *version)
     pr_blank(p);
     pr(p, "void %s_backward(%s_ctx *ctx, const %s *x, size_t n, %s scale)", N, N, R, R);
     pr(p, "{");
+    pr(p, "ctx->grads_clear = 0;");
     {
         char d[160];
         dout_buf(d, sizeof d, e, m->nlayers - 1);
@@ -1216,13 +1353,15 @@ static void emit_source(struct em *e, const char *version)
     pr(p, "void %s_zero_grads(%s_ctx *ctx)", N, N);
     pr(p, "{");
     pr(p, "memset(&ctx->grads, 0, sizeof ctx->grads);");
+    pr(p, "ctx->grads_clear = 1;");
     pr(p, "}");
     pr_blank(p);
     emit_optimizer(e);
     pr(p, "%s %s_train_batch(%s_ctx *ctx, const %s *x, const %s *y, size_t n)", R, N, N, R, R);
     pr(p, "{");
     pr(p, "double total = 0;");
-    pr(p, "%s_zero_grads(ctx);", N);
+    pr(p, "if (!ctx->grads_clear)");
+    pr(p, "    %s_zero_grads(ctx);", N);
     pr(p, "for (size_t off = 0; off < n; off += %s_BATCH) {", U);
     pr(p, "const size_t k = n - off < %s_BATCH ? n - off : %s_BATCH;", U, U);
     pr(p, "const %s loss = %s_forward_train(ctx, x + off * %s_INPUT_SIZE, y + off * %s_OUTPUT_SIZE, k);",
@@ -1230,7 +1369,10 @@ static void emit_source(struct em *e, const char *version)
     pr(p, "%s_backward(ctx, x + off * %s_INPUT_SIZE, k, (%s)k / (%s)n);", N, U, R, R);
     pr(p, "total += (double)loss * (double)k;");
     pr(p, "}");
-    pr(p, "(void)%s_update(ctx);", N);
+    if (m->spec->training.optimizer.kind == OPT_ADAM)
+        pr(p, "%s_adam_and_clear(ctx);", N);
+    else
+        pr(p, "(void)%s_update(ctx);", N);
     pr(p, "return n ? (%s)(total / (double)n) : 0;", R);
     pr(p, "}");
     pr_blank(p);

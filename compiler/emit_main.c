@@ -16,6 +16,7 @@
 
 #include "ir.h"
 #include "printer.h"
+#include "source.h"
 
 extern const char main_template[];
 extern const char main_pipeline_template[];
@@ -53,27 +54,16 @@ static void put(struct buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-/* A C string literal for s, or NULL. */
+/* A C string literal for s (c_escape in printer.c), or NULL. */
 static void put_str(struct buf *b, const char *s)
 {
     if (!s) {
         put(b, "NULL");
         return;
     }
-    put(b, "\"");
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            put(b, "\\%c", *c);
-        else if (*c == '\n')
-            put(b, "\\n");
-        else if (*c == '\t')
-            put(b, "\\t");
-        else if (*c < 0x20 || *c == 0x7f || *c == '?')
-            put(b, "\\%03o", *c);
-        else
-            put(b, "%c", *c);
-    }
-    put(b, "\"");
+    char *body = c_escape(s, false);
+    put(b, "\"%s\"", body ? body : "");
+    free(body);
 }
 
 static void put_list(struct buf *b, const char *name, const struct strlist *l)
@@ -94,13 +84,10 @@ static char *pipeline_spec_text(const struct ir_model *m)
     const struct spec *sp = m->spec;
     const struct pipeline *p = &sp->pipeline;
     struct buf b = {0};
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s", m->spec_path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    else
-        dir[0] = '\0';
+    /* The spec's directory: relative data paths are relative to it. */
+    const char *spec_file = sp->src->path;
+    const char *slash = strrchr(spec_file, '/');
+    char *dir = strndup(spec_file, slash ? (size_t)(slash - spec_file) : 0);
     put_list(&b, "pipeline_features", &p->features);
     put_list(&b, "pipeline_classes", &p->classes);
     put(&b, "/* pipeline (%s) */\n", m->spec_path);
@@ -108,7 +95,8 @@ static char *pipeline_spec_text(const struct ir_model *m)
     put(&b, "    .name = ");
     put_str(&b, m->name);
     put(&b, ",\n    .spec_dir = ");
-    put_str(&b, dir);
+    put_str(&b, dir ? dir : "");
+    free(dir);
     put(&b, ",\n    .path = ");
     put_str(&b, p->path);
     put(&b, ",\n    .test_path = ");
@@ -194,6 +182,108 @@ static char *pipeline_spec_text(const struct ir_model *m)
     return b.s;
 }
 
+/* text as lines of C string literals for a help text, each "  LINE\n",
+ * wrapped at spaces to at most 76 columns. */
+static void put_help(struct buf *b, const char *text)
+{
+    enum { WIDTH = 74 };
+    while (*text) {
+        size_t cut = strlen(text);
+        if (cut > WIDTH) {
+            cut = WIDTH;
+            while (cut > 0 && text[cut] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = strcspn(text, " ");
+        }
+        char *line = malloc(cut + 4);
+        if (!line)
+            return;
+        snprintf(line, cut + 4, "  %.*s\n", (int)cut, text);
+        put(b, "    ");
+        put_str(b, line);
+        put(b, "\n");
+        free(line);
+        text += cut;
+        while (*text == ' ')
+            text++;
+    }
+}
+
+/* 'a', 'b' and 'c' */
+static void put_columns(struct buf *b, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put(b, "%s'%s'", i == 0 ? "" : i + 1 < n ? ", " : " and ", names[i]);
+}
+
+/* The spec's words of `predict --help` on raw data: the --text usage line
+ * (tokens input), what is read from FILE, what is written. */
+static void predict_help_text(const struct ir_model *m, char **usage, char **data, char **output)
+{
+    const struct pipeline *p = &m->spec->pipeline;
+    bool classes = m->spec->training.loss == LOSS_BINARY_CROSSENTROPY ||
+                   m->spec->training.loss == LOSS_CATEGORICAL_CROSSENTROPY;
+    struct buf u = {0}, d = {0}, o = {0}, t = {0};
+    if (m->tokens) {
+        put(&u, "    \"       \" PROGRAM \" predict [--model-dir DIR] --text FILE|- "
+                "[--output OUT]\\n\"\n");
+        put(&t, "FILE's column '%s' is read (other columns, the target's too, are ignored): "
+                "one text per row, turned into token ids with the saved vocabulary and padded "
+                "to %lld tokens. --text FILE takes one text per line instead, and --text - "
+                "reads them from standard input.", p->text, (long long)m->in_steps);
+    } else {
+        const char *const *names = p->series ? &p->series : p->features.items;
+        size_t n = p->series ? 1 : p->features.n;
+        const char *other = p->target ? "other columns, the target's too," : "other columns";
+        if (p->grouped) {
+            put(&t, "FILE's columns ");
+            put_columns(&t, names, n);
+            put(&t, " (the inputs), '%s' (the sequence id) and '%s' (the order) are read (%s "
+                    "are ignored). ", p->group_id, p->group_order, other);
+        } else {
+            put(&t, "FILE's column%s ", n > 1 ? "s" : "");
+            put_columns(&t, names, n);
+            put(&t, " %s read (%s are ignored). ", n > 1 ? "are" : "is", other);
+        }
+        if (p->grouped)
+            put(&t, "Consecutive rows with the same '%s' form one sequence, sorted by '%s' and "
+                    "padded or truncated to %lld steps.", p->group_id, p->group_order,
+                (long long)m->in_steps);
+        else if (p->window_label == LABEL_LAST)
+            put(&t, "Every window of %lld consecutive rows is a sample, predicting its last row.",
+                (long long)p->window_length);
+        else
+            put(&t, "Every window of %lld consecutive rows is a sample, predicting the row after "
+                    "it, so the last window predicts the row after the data.",
+                (long long)p->window_length);
+    }
+    put_help(&d, t.s);
+    free(t.s);
+    t = (struct buf){0};
+    const char *key = p->grouped ? p->group_id : "index";
+    char keytext[160];
+    if (p->grouped)
+        snprintf(keytext, sizeof keytext, "'%s' is the sequence's id", p->group_id);
+    else if (m->tokens)
+        snprintf(keytext, sizeof keytext, "index is the text's 0-based data row (or line)");
+    else
+        snprintf(keytext, sizeof keytext, "index is the 0-based data row predicted");
+    if (classes)
+        put(&t, "%s,predicted,p_CLASS...: %s, then the predicted class and each class's "
+                "probability.", key, keytext);
+    else if (p->series)
+        put(&t, "index,actual,predicted: the 0-based data row forecast, its value (empty after "
+                "the data) and the forecast, both in the data's units.");
+    else
+        put(&t, "%s,predicted: %s, then the prediction.", key, keytext);
+    put_help(&o, t.s);
+    free(t.s);
+    *usage = u.s;
+    *data = d.s;
+    *output = o.s;
+}
+
 void emit_main(struct printer *p, const struct ir_model *m, const char *upper,
                const char *version)
 {
@@ -220,6 +310,9 @@ void emit_main(struct printer *p, const struct ir_model *m, const char *upper,
     const struct early_stopping *es = &t->early_stopping;
     bool pipeline = m->spec->pipeline.present;
     char *pspec = pipeline ? pipeline_spec_text(m) : NULL;
+    char *pusage = NULL, *pdata = NULL, *poutput = NULL;
+    if (pipeline)
+        predict_help_text(m, &pusage, &pdata, &poutput);
     char patience[32], min_delta[40], batch[32];
     snprintf(patience, sizeof patience, "%lld", (long long)es->patience);
     snprintf(min_delta, sizeof min_delta, "%.17g", es->min_delta);
@@ -238,6 +331,8 @@ void emit_main(struct printer *p, const struct ir_model *m, const char *upper,
         {"@es_patience@", patience}, {"@es_min_delta@", min_delta},
         {"@es_restore@", es->restore_best_weights ? "1" : "0"},
         {"@batch@", batch}, {"@pipeline_spec@", pspec ? pspec : ""},
+        {"@predict_usage@", pusage ? pusage : ""}, {"@predict_data@", pdata ? pdata : ""},
+        {"@predict_output@", poutput ? poutput : ""},
     };
     const char *s = pipeline ? main_pipeline_template : main_template;
     while (*s) {
@@ -260,4 +355,7 @@ void emit_main(struct printer *p, const struct ir_model *m, const char *upper,
         }
     }
     free(pspec);
+    free(pusage);
+    free(pdata);
+    free(poutput);
 }

@@ -69,7 +69,9 @@ struct ir_layer {
 struct ir_model {
     const struct spec *spec;
     const char *name;
-    const char *spec_path;
+    /* The spec's path (as given) escaped for generated C: the body of a
+     * string literal that is also safe inside a comment (c_escape). Owned. */
+    char *spec_path;
     uint64_t spec_hash;        /* FNV-1a 64 of the spec's bytes */
     enum ir_dtype dtype;
     int64_t unroll;

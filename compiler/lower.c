@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "printer.h"
 #include "source.h"
 
 #define TENSOR_NAME_ITEM(id, name) name,
@@ -86,7 +87,7 @@ bool lower_spec(struct ir_model *m, const struct spec *spec,
     memset(m, 0, sizeof *m);
     m->spec = spec;
     m->name = sm->name;
-    m->spec_path = spec->src->path;
+    m->spec_path = c_escape(spec->src->path, true);
     m->spec_hash = fnv1a64(spec->src->text, spec->src->len);
     m->dtype = opt->dtype;
     m->unroll = opt->unroll > 0 ? opt->unroll : spec->codegen.unroll;
@@ -98,7 +99,7 @@ bool lower_spec(struct ir_model *m, const struct spec *spec,
     m->layers = calloc(sm->nlayers ? sm->nlayers : 1, sizeof *m->layers);
     m->tensors = calloc(3 * sm->nlayers + 1, sizeof *m->tensors);
     m->masks = calloc(2 * sm->nlayers + 1, sizeof *m->masks);
-    if (!m->layers || !m->tensors || !m->masks) {
+    if (!m->layers || !m->tensors || !m->masks || !m->spec_path) {
         fprintf(d->out, "lstmc: error: out of memory\n");
         return false;
     }
@@ -197,6 +198,7 @@ void ir_free(struct ir_model *m)
     free(m->layers);
     free(m->tensors);
     free(m->masks);
+    free(m->spec_path);
     memset(m, 0, sizeof *m);
 }
 

@@ -17,13 +17,24 @@ bool printer_open(struct printer *p)
 
 void pr(struct printer *p, const char *fmt, ...)
 {
-    char line[4096];
+    char small[4096], *line = small;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof line) {
+    if (n >= 0 && (size_t)n >= sizeof small) {
+        /* A long line (a long escaped spec path): format it again in full. */
+        line = malloc((size_t)n + 1);
+        if (line) {
+            va_start(ap, fmt);
+            n = vsnprintf(line, (size_t)n + 1, fmt, ap);
+            va_end(ap);
+        }
+    }
+    if (n < 0 || !line) {
         p->failed = true;
+        if (line != small)
+            free(line);
         return;
     }
     while (n > 0 && line[n - 1] == ' ')
@@ -37,6 +48,8 @@ void pr(struct printer *p, const char *fmt, ...)
     fputc('\n', p->mem);
     if (n > 0 && line[n - 1] == '{')
         p->indent++;
+    if (line != small)
+        free(line);
 }
 
 void pr_blank(struct printer *p)
@@ -76,6 +89,33 @@ void printer_discard(struct printer *p)
         fclose(p->mem);
     free(p->buf);
     memset(p, 0, sizeof *p);
+}
+
+char *c_escape(const char *s, bool comment_safe)
+{
+    size_t len = strlen(s);
+    char *out = malloc(4 * len + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)*c;
+        } else if (*c == '\n') {
+            *o++ = '\\';
+            *o++ = 'n';
+        } else if (*c == '\t') {
+            *o++ = '\\';
+            *o++ = 't';
+        } else if (*c < 0x20 || *c > 0x7e || *c == '?' || (comment_safe && *c == '*')) {
+            /* three octal digits: the escape cannot swallow a following digit */
+            o += sprintf(o, "\\%03o", *c);
+        } else {
+            *o++ = (char)*c;
+        }
+    }
+    *o = '\0';
+    return out;
 }
 
 const char *c_real(char buf[40], double v, bool f32)

@@ -35,6 +35,16 @@ void pr_raw(struct printer *p, const char *text, size_t len);
 bool printer_save(struct printer *p, const char *path);
 void printer_discard(struct printer *p);
 
+/* s as the text between the quotes of a C string literal that holds
+ * exactly s's bytes: '"' and '\\' escaped, newline and tab as \n and \t,
+ * and '?' (so no trigraph forms), every other control byte and every byte
+ * above 0x7e as a three-digit octal escape (so the literal does not depend
+ * on the source character set or on the bytes being valid UTF-8). With
+ * comment_safe, '*' is escaped too, so the text can neither open nor close
+ * a comment: it is then safe inside a comment as well as inside quotes.
+ * NULL when out of memory; the caller frees. */
+char *c_escape(const char *s, bool comment_safe);
+
 /* A double as a C literal that round-trips: "%.17g" (f64) or "%.9g" plus an
  * 'f' suffix (f32), always with a '.' or exponent. buf has 40 bytes. */
 const char *c_real(char buf[40], double v, bool f32);

@@ -52,6 +52,10 @@ struct source *source_open(const char *path, const char **err)
     char *buf = xmalloc(cap);
     for (;;) {
         if (len == cap) {
+            /* Exactly the limit is allowed: refuse only when a byte follows. */
+            char more;
+            if (cap >= SOURCE_MAX_BYTES && fread(&more, 1, 1, f) == 0)
+                break;
             if (cap >= SOURCE_MAX_BYTES) {
                 free(buf);
                 fclose(f);

@@ -486,6 +486,121 @@ lstmc_status lstmc_weights_load(const char *path,
 const char *lstmc_dtype_name(lstmc_dtype dtype);
 
 /* ------------------------------------------------------------------ */
+/*
+ * Checkpoints of training (checkpoint.c).
+ *
+ * Everything a generated program's `train` needs to continue an
+ * interrupted run so that it ends with the same bits as a run that was
+ * never interrupted: the model's parameters and optimizer state, where
+ * the run is (epoch, batch, the sample order of the epoch, the shuffle and
+ * dropout generators), the loss history and the early-stopping state.
+ * (llm.c's checkpoint is the model: one file, a format tag and a version.)
+ *
+ * The file is safetensors, written by lstmc_weights_save (so atomically:
+ * temporary file, fsync, rename). Tensors:
+ *
+ *   params        [P]      the flat parameter buffer  } the model's dtype
+ *   optimizer/m   [P]      Adam m, SGD/RMSprop momentum }
+ *   optimizer/v   [P]      Adam v, RMSprop velocity   }
+ *   best_params   [P]      restore_best_weights' copy (only when kept)
+ *   order         [S]  F64 the sample order of epoch `epoch`, a permutation
+ *                          of 0..S-1 (S training samples)
+ *   history/loss  [E]  F64 the loss of each completed epoch
+ *   history/val_loss [E] F64 and its val_loss (0 without validation)
+ *
+ * and metadata, every value a string (integers in decimal; reals as %.16e,
+ * which reads back exactly and, for magnitudes from 1e-99 to 1e99, always
+ * has the same width; hashes as 16 hex digits):
+ *
+ *   lstmc.format "lstmc.checkpoint", lstmc.version "1", lstmc.model,
+ *   lstmc.spec_hash, lstmc.seed, lstmc.batch_size, lstmc.samples (S),
+ *   lstmc.data_hash, lstmc.epoch (E, epochs completed), lstmc.batch
+ *   (batches done of the next epoch; 0: its shuffle is not drawn yet),
+ *   lstmc.step (optimizer steps), lstmc.rng.shuffle and lstmc.rng.dropout
+ *   (generator states, lstmc_rng_to_text, the dropout ones joined by ','),
+ *   lstmc.epoch_loss_sum, lstmc.samples_seen, lstmc.train_seconds
+ *   (%020.6f, so the header's length does not depend on the clock),
+ *   lstmc.es.best_value, lstmc.es.best_epoch, lstmc.es.stale, and
+ *   lstmc.checksum: FNV-1a 64 of the tensors' bytes in the order above.
+ */
+
+/* FNV-1a 64 of data[0..len), continued from h (start with
+ * LSTMC_HASH_INIT): the checkpoint's checksum and data hash. */
+#define LSTMC_HASH_INIT UINT64_C(0xcbf29ce484222325)
+uint64_t lstmc_hash_bytes(uint64_t h, const void *data, size_t len);
+
+/* A generator's state as text: its 12 words (key, ctr, block, used,
+ * has_spare) as 8 hex digits each, then the spare normal's 64 bits as 16
+ * (112 characters and a NUL), and back.
+ * lstmc_rng_from_text fails with LSTMC_ERR_FORMAT (and leaves rng alone)
+ * unless text is exactly that. */
+#define LSTMC_RNG_TEXT_SIZE 113
+void lstmc_rng_to_text(char out[LSTMC_RNG_TEXT_SIZE], const lstmc_rng *rng);
+lstmc_status lstmc_rng_from_text(lstmc_rng *rng, const char *text);
+
+/*
+ * A run's state. The caller owns every buffer. For save every field is
+ * read; for load the caller sets the fields marked "in" (what this run
+ * is, and the buffers with their room) and load fills the others.
+ */
+typedef struct lstmc_checkpoint {
+    /* in: what the run is; load refuses a file that says otherwise */
+    const char *model;     /* the model's name */
+    const char *spec_hash; /* its spec's hash, 16 hex digits */
+    lstmc_dtype dtype;     /* element type of the parameter buffers */
+    size_t param_count;    /* P */
+    uint64_t seed;         /* of the initial weights, shuffle and dropout */
+    size_t batch_size;
+    size_t samples;        /* S: training samples, validation excluded */
+    uint64_t data_hash;    /* lstmc_hash_bytes of the training data */
+    size_t n_dropout;      /* dropout generators */
+    size_t max_epochs;     /* room in loss and val_loss; load refuses a
+                            * checkpoint past it */
+    /* in: the buffers */
+    void *params, *opt_m, *opt_v; /* [P] each */
+    void *best;                   /* [P], or NULL when not kept */
+    size_t *order;                /* [S] */
+    lstmc_rng *dropout;           /* [n_dropout] */
+    double *loss, *val_loss;      /* [max_epochs]; the first `epoch` used */
+    /* where the run is */
+    size_t epoch;          /* epochs completed */
+    size_t batch;          /* batches done of epoch `epoch` (0-based) */
+    uint64_t step;         /* optimizer steps taken */
+    lstmc_rng shuffle;     /* the generator of the per-epoch shuffles */
+    double epoch_loss_sum; /* sum of batch loss x batch size in epoch `epoch` */
+    uint64_t samples_seen; /* training samples processed so far */
+    double seconds;        /* training time so far */
+    double best_value;     /* early stopping: best monitored value */
+    size_t best_epoch;     /* 1-based epoch of best_value, 0: none */
+    size_t stale;          /* epochs without improvement */
+} lstmc_checkpoint;
+
+/*
+ * Write ck to path as the file described above, atomically (an existing
+ * checkpoint stays whole until the new one has replaced it). The caller
+ * checks that the state is worth keeping (finite weights).
+ * Errors: LSTMC_ERR_ARG (a NULL buffer, batch past the epoch's batches,
+ * epoch past max_epochs), LSTMC_ERR_IO, LSTMC_ERR_NOMEM.
+ */
+lstmc_status lstmc_checkpoint_save(const char *path, const lstmc_checkpoint *ck,
+                                   lstmc_error *err);
+
+/*
+ * Read the checkpoint at path into ck. The file must be a checkpoint of
+ * this model and spec, for this seed, batch size and training data, with
+ * an epoch within max_epochs, a consistent position, a matching checksum,
+ * finite parameters and a permutation in `order`; the message says what
+ * was expected and what was found ("checkpoint is for model 'a', not 'b'",
+ * "checkpoint is from a different spec (hash X, this program's is Y)",
+ * "truncated: ..."). On error the buffers may have been written and must
+ * not be used.
+ * Errors: LSTMC_ERR_ARG (a NULL buffer), LSTMC_ERR_IO (cannot open or
+ * read), LSTMC_ERR_FORMAT (not such a checkpoint), LSTMC_ERR_NOMEM.
+ */
+lstmc_status lstmc_checkpoint_load(const char *path, lstmc_checkpoint *ck,
+                                   lstmc_error *err);
+
+/* ------------------------------------------------------------------ */
 /* Arrays of numbers from CSV (arrays.c)                               */
 /* ------------------------------------------------------------------ */
 
@@ -1012,6 +1127,10 @@ void lstmc_scaler_destroy(lstmc_scaler *s);
 lstmc_scale_kind lstmc_scaler_kind(const lstmc_scaler *s);
 size_t lstmc_scaler_cols(const lstmc_scaler *s);
 
+/* Its feature_range (a, b) as created (minmax; standard keeps what it was
+ * given). s must not be NULL. */
+void lstmc_scaler_feature_range(const lstmc_scaler *s, double range[2]);
+
 /* Whether fit (or loading a fitted state) has happened. */
 bool lstmc_scaler_fitted(const lstmc_scaler *s);
 
@@ -1261,6 +1380,10 @@ lstmc_status lstmc_tokenizer_create(lstmc_tokenizer **out,
 
 /* Frees a tokenizer; NULL is allowed. */
 void lstmc_tokenizer_destroy(lstmc_tokenizer *t);
+
+/* The settings t was created (or loaded) with, e.g. to check a saved
+ * tokenizer against a spec. The strings belong to t. t must not be NULL. */
+lstmc_tokenizer_config lstmc_tokenizer_settings(const lstmc_tokenizer *t);
 
 /*
  * fit_on_texts: add the words of texts[0..n) to the counts and rank the
@@ -1704,6 +1827,17 @@ typedef struct lstmc_forecast {
 lstmc_status lstmc_forecast_predictions_write(const char *path,
                                               const lstmc_forecast *f,
                                               lstmc_error *err);
+
+/* Room for any number lstmc_format_number writes, with its NUL. */
+#define LSTMC_NUMBER_SIZE 32
+
+/* v as every result file writes numbers: the shortest of %.15g, %.16g,
+ * %.17g that reads back as v; "nan", "inf", "-inf" when not finite. */
+void lstmc_format_number(char buf[LSTMC_NUMBER_SIZE], double v);
+
+/* s (NUL-terminated) as one CSV field on out, quoted as RFC 4180 says
+ * when it holds ',', '"', CR or LF. Write errors show in ferror(out). */
+void lstmc_csv_put_field(FILE *out, const char *s);
 
 /*
  * Write a classifier's predictions.csv at path (atomically):
@@ -2172,6 +2306,129 @@ lstmc_status lstmc_pipeline_write(const char *dir,
 
 /* mkdir -p. Errors: LSTMC_ERR_IO with the path. */
 lstmc_status lstmc_make_dirs(const char *dir, lstmc_error *err);
+
+/*
+ * Prediction on raw data: the program's `predict --model-dir DIR --data
+ * FILE` runs the steps of train that apply to new data, with the state
+ * train fitted and saved in DIR; nothing is fitted again:
+ *
+ *   lstmc_pipeline_load_state         DIR's scaler.json, labels.json,
+ *                                     tokenizer.json (those the spec
+ *                                     needs), checked against the spec
+ *   lstmc_pipeline_prepare_table      a table in the layout of the spec's
+ *                                     source -> the model's inputs
+ *   ... the model's predict, in the generated code ...
+ *   lstmc_pipeline_predictions_write  the outputs in the data's units
+ *                                     (or as classes), as CSV
+ *
+ * The samples and inputs come from the same functions as train's, so a
+ * sample gets the same inputs, bit for bit, in both.
+ */
+
+/*
+ * Read the fitted state of a train --out directory into *state: scaler,
+ * target_scaled (a scaled series), labels, n_classes and class_names
+ * ("0" .. "k-1" for labels.encode false), tokenizer, in_size and
+ * out_size. dir must hold weights.safetensors too (only its presence is
+ * checked here; the model loads it). Each file is checked against the
+ * spec: the scaler's kind, number of columns and feature_range, the
+ * number of classes (and their order when the spec lists labels.classes),
+ * the tokenizer's num_words, lower, filters and oov_token; a file the spec
+ * does not need is not read. *state must be zeroed; free it with
+ * lstmc_pipeline_data_free whatever the result.
+ * Errors, with the file's path: LSTMC_ERR_IO a missing file ("no such
+ * file; predict needs the fitted scaler that 'NAME train --out DIR'
+ * writes there") or one that cannot be read; LSTMC_ERR_FORMAT a file that
+ * is not valid or does not match the spec; LSTMC_ERR_NOMEM.
+ */
+lstmc_status lstmc_pipeline_load_state(lstmc_pipeline_data *state,
+                                       const lstmc_pipeline_spec *spec,
+                                       const char *dir, lstmc_error *err);
+
+/* The model's inputs for the samples of one table; owned arrays are freed
+ * by lstmc_pipeline_inputs_free. */
+typedef struct lstmc_pipeline_inputs {
+    size_t n;            /* samples */
+    size_t in_size;      /* values per sample, as lstmc_pipeline_data's */
+    double *x;           /* [n, in_size] the model's inputs */
+    size_t *rows;        /* [n] the 0-based data row each prediction is for:
+                          * a window's label row (n_rows for the row after
+                          * the data), a group's first row, a text's row */
+    const char **keys;   /* [n] groups: each sequence's id (the strings
+                          * belong to the table); NULL otherwise */
+    double *actual;      /* [n] a series: the value at rows[i], in the
+                          * data's units, NaN after the data; else NULL */
+    char path[1024];     /* the table's path */
+} lstmc_pipeline_inputs;
+
+/*
+ * The samples of table t, which has the spec's columns (only the inputs
+ * are read: the input columns, a group's id and order columns, or the
+ * text; the target and a split column may be absent), and their inputs,
+ * made as train makes them with the fitted state (see
+ * lstmc_pipeline_load_state), without a split:
+ *   window  every window of `length` consecutive rows, n_rows - length + 1
+ *           of them: with label `next`, the last one forecasts the row
+ *           after the data;
+ *   group   one sequence per run of rows with equal ids, sorted by the
+ *           order column and padded or truncated;
+ *   tokens  one text per row, through the saved tokenizer and
+ *           pad_sequences.
+ * Inputs are scaled with the saved scaler. t is only read, and must
+ * outlive *in (keys). *in must be zeroed; free it with
+ * lstmc_pipeline_inputs_free whatever the result.
+ * Errors, with file, row and column: LSTMC_ERR_FORMAT a missing column, a
+ * bad cell, an empty text, no rows; LSTMC_ERR_ARG too few rows for a
+ * window; LSTMC_ERR_NOMEM.
+ */
+lstmc_status lstmc_pipeline_prepare_table(lstmc_pipeline_inputs *in,
+                                          const lstmc_pipeline_data *state,
+                                          const lstmc_pipeline_spec *spec,
+                                          const lstmc_table *t,
+                                          lstmc_error *err);
+
+/* Frees what in owns and zeroes it; NULL is allowed. */
+void lstmc_pipeline_inputs_free(lstmc_pipeline_inputs *in);
+
+/* Read a data file for predict as train reads the spec's source
+ * (lstmc_table_read; the spec's sheet when path is a workbook). *out is
+ * owned by the caller. Errors: those of lstmc_table_read. */
+lstmc_status lstmc_pipeline_read_table(lstmc_table **out, const char *path,
+                                       const lstmc_pipeline_spec *spec,
+                                       lstmc_error *err);
+
+/*
+ * A table of one text per line read from `in` (the spec's text column,
+ * for a tokens input), so raw text can come from standard input: line i
+ * (1-based) is data row i - 1; a final "\n" or "\r\n" is not part of the
+ * text. path names the stream in errors (e.g. "<stdin>"). On success *out
+ * is owned by the caller (lstmc_table_free).
+ * Errors: LSTMC_ERR_ARG the spec has no text column; LSTMC_ERR_FORMAT a
+ * line that is not UTF-8 or holds a NUL byte (with its line), no lines;
+ * LSTMC_ERR_IO a read error; LSTMC_ERR_NOMEM.
+ */
+lstmc_status lstmc_pipeline_read_lines(lstmc_table **out, FILE *in, const char *path,
+                                       const lstmc_pipeline_spec *spec,
+                                       lstmc_error *err);
+
+/*
+ * Write the model's outputs y_model[in->n, state->out_size] on the
+ * samples of lstmc_pipeline_prepare_table to out as CSV, a header then one
+ * line per sample. The first column is "index" (in->rows) or, for groups,
+ * the id column's name (in->keys); then
+ *   regression      [actual,]predicted: in the data's units (a scaled
+ *                   series' scaling undone, as train's predictions.csv);
+ *                   actual for a series only, empty after the data;
+ *                   several outputs: predicted_0, predicted_1, ...
+ *   classification  predicted,p_CLASS...: the class (argmax, or p > 0.5
+ *                   for a sigmoid) and each class's probability.
+ * Numbers as lstmc_format_number writes them; names quoted as RFC 4180
+ * says. Errors: LSTMC_ERR_IO (ferror on out), LSTMC_ERR_NOMEM.
+ */
+lstmc_status lstmc_pipeline_predictions_write(FILE *out, const lstmc_pipeline_inputs *in,
+                                              const lstmc_pipeline_data *state,
+                                              const lstmc_pipeline_spec *spec,
+                                              const double *y_model, lstmc_error *err);
 
 #ifdef __cplusplus
 }

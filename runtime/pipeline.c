@@ -3,9 +3,12 @@
  * `train` command (see lstmc.h). The steps are the order `lstmc check`
  * prints: load -> tokenize/pad | group | window -> split -> scale (fitted
  * on the training part only) -> labels; then, after the generated fit,
- * evaluate and the outputs. The table readers, preprocessing and report
- * writers do the work; this file only strings
- * them together and translates array positions back to file positions.
+ * evaluate and the outputs. `predict` on raw data runs the same steps on
+ * one table with the state train saved (load_state, prepare_table): the
+ * functions that build the samples and inputs serve both. The table
+ * readers, preprocessing and report writers do the work; this file only
+ * strings them together and translates array positions back to file
+ * positions.
  */
 #include "lstmc.h"
 
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /* At most two tables: the training file and the test_path file. */
@@ -98,11 +102,13 @@ struct part {
     double *order;        /* [rows] the group order */
     const char **split;   /* [rows] the split column */
     long label_col, text_col, split_col;
+    bool borrowed;        /* t belongs to the caller */
 };
 
 static void part_free(struct part *p)
 {
-    lstmc_table_free(p->t);
+    if (!p->borrowed)
+        lstmc_table_free(p->t);
     free(p->x);
     free(p->y);
     free(p->label);
@@ -168,12 +174,24 @@ static size_t input_columns(const lstmc_pipeline_spec *s)
     return s->series ? 1 : s->n_features;
 }
 
-static lstmc_status load_part(struct part *p, const char *path, const lstmc_pipeline_spec *s,
-                              lstmc_error *err)
+/* The spec's sheet for a workbook; NULL for a CSV file (a --data CSV
+ * given for a workbook spec). */
+static const char *sheet_for(const char *path, const lstmc_pipeline_spec *s)
 {
-    lstmc_status st = lstmc_table_read(&p->t, path, s->sheet, err);
-    if (st != LSTMC_OK)
-        return st;
+    size_t len = strlen(path);
+    if (len >= 5 && (strcasecmp(path + len - 5, ".xlsx") == 0 ||
+                     strcasecmp(path + len - 5, ".xlsm") == 0))
+        return s->sheet;
+    return NULL;
+}
+
+/* The columns the spec takes from p->t. `predict`: only what the inputs
+ * need (the input columns, a group's id and order, the text); the target
+ * and the split column may be absent. */
+static lstmc_status part_columns(struct part *p, const lstmc_pipeline_spec *s, bool predict,
+                                 lstmc_error *err)
+{
+    lstmc_status st;
     p->rows = lstmc_table_rows(p->t);
     p->label_col = p->text_col = p->split_col = -1;
     size_t nx = input_columns(s);
@@ -191,6 +209,8 @@ static lstmc_status load_part(struct part *p, const char *path, const lstmc_pipe
             return nomem(err);
         for (size_t i = 0; i < p->rows; i++)
             p->y[i] = p->x[i];
+    } else if (predict) {
+        /* no target */
     } else if (s->target && s->task == LSTMC_TASK_REGRESSION) {
         if (!(p->y = alloc(p->rows, sizeof *p->y)))
             return nomem(err);
@@ -211,10 +231,19 @@ static lstmc_status load_part(struct part *p, const char *path, const lstmc_pipe
         if ((st = numbers(p->order, 1, 0, p->t, s->group_order, err)) != LSTMC_OK)
             return st;
     }
-    if (s->split_column &&
+    if (s->split_column && !predict &&
         (st = strings(&p->split, p->t, s->split_column, &p->split_col, err)) != LSTMC_OK)
         return st;
     return LSTMC_OK;
+}
+
+static lstmc_status load_part(struct part *p, const char *path, const lstmc_pipeline_spec *s,
+                              lstmc_error *err)
+{
+    lstmc_status st = lstmc_table_read(&p->t, path, sheet_for(path, s), err);
+    if (st != LSTMC_OK)
+        return st;
+    return part_columns(p, s, false, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -239,14 +268,18 @@ static lstmc_status at_row(const struct part *p, long col, lstmc_error *err, lst
     return lstmc_table_cell_error(p->t, (size_t)err->row - 1, (size_t)col, err, "%s", msg);
 }
 
-/* Adds the windows or groups of one part to samples[*n..]. */
+/* Adds the windows, groups or texts of one part to samples[*n..].
+ * `predict`: every window of the rows, also the last one, whose label row
+ * (for label `next`) is the row after the data, p->rows. */
 static lstmc_status make_samples(struct sample *out, size_t *n, const struct part *p,
-                                 unsigned part, const lstmc_pipeline_spec *s, lstmc_error *err)
+                                 unsigned part, const lstmc_pipeline_spec *s, bool predict,
+                                 lstmc_error *err)
 {
     lstmc_status st;
     if (s->samples == LSTMC_SAMPLES_WINDOW) {
         size_t count;
-        st = lstmc_window_count(&count, p->rows, s->window_length, s->window_label, err);
+        st = lstmc_window_count(&count, p->rows, s->window_length,
+                                predict ? LSTMC_WINDOW_LAST : s->window_label, err);
         if (st != LSTMC_OK) {
             if (err)
                 snprintf(err->path, sizeof err->path, "%s", lstmc_table_path(p->t));
@@ -365,7 +398,20 @@ static lstmc_status split(size_t *order, size_t *n_train, const struct sample *s
     return st;
 }
 
-/* The scaler, fitted on the rows the training samples use. */
+/* The fitted scaler applied to the input columns of parts[0..nparts), and
+ * to their target when `target` (a series, its own target). */
+static lstmc_status scale_parts(const lstmc_scaler *sc, struct part *parts, unsigned nparts,
+                                bool target, lstmc_error *err)
+{
+    lstmc_status st = LSTMC_OK;
+    for (unsigned p = 0; st == LSTMC_OK && p < nparts; p++)
+        st = lstmc_scaler_transform(sc, parts[p].x, parts[p].x, parts[p].rows, err);
+    for (unsigned p = 0; st == LSTMC_OK && target && p < nparts; p++)
+        st = lstmc_scaler_transform_column(sc, 0, parts[p].y, parts[p].y, parts[p].rows, err);
+    return st;
+}
+
+/* The scaler, fitted on the rows the training samples use, then applied. */
 static lstmc_status fit_scaler(lstmc_pipeline_data *d, struct part *parts, unsigned nparts,
                                const struct sample *sm, const size_t *order, size_t n_train,
                                const lstmc_pipeline_spec *s, lstmc_error *err)
@@ -397,15 +443,26 @@ static lstmc_status fit_scaler(lstmc_pipeline_data *d, struct part *parts, unsig
     st = lstmc_scaler_fit_rows(d->scaler, parts[0].x, parts[0].rows, rows, nr, err);
     free(used);
     free(rows);
-    for (unsigned p = 0; st == LSTMC_OK && p < nparts; p++)
-        st = lstmc_scaler_transform(d->scaler, parts[p].x, parts[p].x, parts[p].rows, err);
-    if (st == LSTMC_OK && s->series) {
-        for (unsigned p = 0; st == LSTMC_OK && p < nparts; p++)
-            st = lstmc_scaler_transform_column(d->scaler, 0, parts[p].y, parts[p].y,
-                                               parts[p].rows, err);
-        d->target_scaled = true;
-    }
+    if (st == LSTMC_OK)
+        st = scale_parts(d->scaler, parts, nparts, s->series != NULL, err);
+    d->target_scaled = s->series != NULL;
     return st;
+}
+
+/* Labels that are codes (labels.encode false): the classes are named
+ * "0" .. "k-1". */
+static lstmc_status code_names(lstmc_pipeline_data *d, size_t k, lstmc_error *err)
+{
+    if (!(d->class_names = alloc(k, sizeof *d->class_names)))
+        return nomem(err);
+    d->n_classes = k;
+    for (size_t c = 0; c < k; c++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%zu", c);
+        if (!(d->class_names[c] = strdup(buf)))
+            return nomem(err);
+    }
+    return LSTMC_OK;
 }
 
 /* The labels: classes from the training part (or the spec), codes for all. */
@@ -448,18 +505,7 @@ static lstmc_status encode_labels(lstmc_pipeline_data *d, size_t *codes, const s
                 goto done;
             }
         }
-        if (!(d->class_names = alloc(k_out, sizeof *d->class_names))) {
-            st = nomem(err);
-            goto done;
-        }
-        for (size_t c = 0; c < k_out; c++) {
-            char buf[32];
-            snprintf(buf, sizeof buf, "%zu", c);
-            if (!(d->class_names[c] = strdup(buf))) {
-                st = nomem(err);
-                goto done;
-            }
-        }
+        st = code_names(d, k_out, err);
         goto done;
     }
     if (s->classes)
@@ -499,20 +545,13 @@ done:
     return st;
 }
 
-/* Tokenizer fitted on the training texts; every text to padded ids. */
-static lstmc_status tokenize(lstmc_pipeline_data *d, double *x_all, const struct part *parts,
-                             const struct sample *sm, const size_t *order, size_t n,
-                             size_t n_train, const lstmc_pipeline_spec *s, lstmc_error *err)
+/* Every text sm[order[k]], k < n, to token ids padded by pad_sequences,
+ * as doubles in x_all [n, timesteps], with the fitted tokenizer. */
+static lstmc_status encode_texts(double *x_all, const lstmc_tokenizer *tok,
+                                 const struct part *parts, const struct sample *sm,
+                                 const size_t *order, size_t n, const lstmc_pipeline_spec *s,
+                                 lstmc_error *err)
 {
-    lstmc_tokenizer_config cfg = lstmc_tokenizer_defaults();
-    cfg.num_words = s->num_words;
-    cfg.lower = s->lower;
-    if (s->filters)
-        cfg.filters = s->filters;
-    cfg.oov_token = s->oov_token;
-    lstmc_status st = lstmc_tokenizer_create(&d->tokenizer, &cfg, err);
-    if (st != LSTMC_OK)
-        return st;
     const char **texts = alloc(n, sizeof *texts);
     int32_t *ids = alloc(n, s->timesteps * sizeof *ids);
     if (!texts || !ids) {
@@ -524,10 +563,8 @@ static lstmc_status tokenize(lstmc_pipeline_data *d, double *x_all, const struct
         const struct sample *x = &sm[order[k]];
         texts[k] = parts[x->part].text[x->label_row];
     }
-    st = lstmc_tokenizer_fit(d->tokenizer, texts, NULL, n_train, err);
-    if (st == LSTMC_OK)
-        st = lstmc_tokenizer_texts_to_padded(d->tokenizer, ids, texts, NULL, n, s->timesteps,
-                                             s->padding, s->truncating, err);
+    lstmc_status st = lstmc_tokenizer_texts_to_padded(tok, ids, texts, NULL, n, s->timesteps,
+                                                      s->padding, s->truncating, err);
     if (st != LSTMC_OK && err && err->row > 0) {
         const struct sample *x = &sm[order[err->row - 1]];
         char msg[sizeof err->msg];
@@ -547,6 +584,90 @@ static lstmc_status tokenize(lstmc_pipeline_data *d, double *x_all, const struct
     free(texts);
     free(ids);
     return st;
+}
+
+/* The tokenizer's settings from the spec (docs/spec.md 5.8). */
+static lstmc_tokenizer_config tokenizer_config(const lstmc_pipeline_spec *s)
+{
+    lstmc_tokenizer_config cfg = lstmc_tokenizer_defaults();
+    cfg.num_words = s->num_words;
+    cfg.lower = s->lower;
+    if (s->filters)
+        cfg.filters = s->filters;
+    cfg.oov_token = s->oov_token;
+    return cfg;
+}
+
+/* Tokenizer fitted on the training texts; every text to padded ids. */
+static lstmc_status tokenize(lstmc_pipeline_data *d, double *x_all, const struct part *parts,
+                             const struct sample *sm, const size_t *order, size_t n,
+                             size_t n_train, const lstmc_pipeline_spec *s, lstmc_error *err)
+{
+    lstmc_tokenizer_config cfg = tokenizer_config(s);
+    lstmc_status st = lstmc_tokenizer_create(&d->tokenizer, &cfg, err);
+    if (st != LSTMC_OK)
+        return st;
+    const char **texts = alloc(n_train, sizeof *texts);
+    if (!texts)
+        return nomem(err);
+    for (size_t k = 0; k < n_train; k++) {
+        const struct sample *x = &sm[order[k]];
+        texts[k] = parts[x->part].text[x->label_row];
+    }
+    st = lstmc_tokenizer_fit(d->tokenizer, texts, NULL, n_train, err);
+    if (st != LSTMC_OK && err && err->row > 0) {
+        const struct sample *x = &sm[order[err->row - 1]];
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        st = lstmc_table_cell_error(parts[x->part].t, x->label_row,
+                                    (size_t)parts[x->part].text_col, err, "%s", msg);
+    }
+    free(texts);
+    if (st != LSTMC_OK)
+        return st;
+    return encode_texts(x_all, d->tokenizer, parts, sm, order, n, s, err);
+}
+
+/* The inputs of the window and group samples sm[order[k]], k < n, in
+ * x_all [n, timesteps * nx] (time-major): a window's rows as they are; a
+ * group's rows sorted by its order column (a stable insertion sort, so
+ * equal orders keep file order), then padded or truncated as
+ * pad_sequences does. */
+static lstmc_status sequence_inputs(double *x_all, const struct part *parts,
+                                    const struct sample *sm, const size_t *order, size_t n,
+                                    const lstmc_pipeline_spec *s, lstmc_error *err)
+{
+    size_t nx = input_columns(s), in_size = s->timesteps * nx;
+    for (size_t k = 0; k < n; k++) {
+        const struct sample *x = &sm[order[k]];
+        const struct part *p = &parts[x->part];
+        double *dst = x_all + k * in_size;
+        if (s->samples == LSTMC_SAMPLES_WINDOW) {
+            memcpy(dst, p->x + x->first * nx, in_size * sizeof *dst);
+            continue;
+        }
+        size_t *rows = alloc(x->len, sizeof *rows), src, dsti, cnt;
+        if (!rows)
+            return nomem(err);
+        for (size_t i = 0; i < x->len; i++) {
+            size_t r = x->first + i, j = i;
+            if (isnan(p->order[r])) {
+                free(rows);
+                return lstmc_table_cell_error(p->t, r, 0, err, "order value is NaN");
+            }
+            while (j > 0 && p->order[rows[j - 1]] > p->order[r]) {
+                rows[j] = rows[j - 1];
+                j--;
+            }
+            rows[j] = r;
+        }
+        lstmc_pad_plan(&src, &dsti, &cnt, x->len, s->timesteps, s->group_padding,
+                       s->group_truncating);
+        for (size_t i = 0; i < cnt; i++)
+            memcpy(dst + (dsti + i) * nx, p->x + rows[src + i] * nx, nx * sizeof *dst);
+        free(rows);
+    }
+    return LSTMC_OK;
 }
 
 lstmc_status lstmc_pipeline_prepare(lstmc_pipeline_data *d, const lstmc_pipeline_spec *s,
@@ -584,7 +705,7 @@ lstmc_status lstmc_pipeline_prepare(lstmc_pipeline_data *d, const lstmc_pipeline
         goto done;
     }
     for (unsigned p = 0; p < nparts; p++) {
-        if ((st = make_samples(sm, &n, &parts[p], p, s, err)) != LSTMC_OK)
+        if ((st = make_samples(sm, &n, &parts[p], p, s, false, err)) != LSTMC_OK)
             goto done;
         if (p == 0)
             n_first = n;
@@ -613,40 +734,8 @@ lstmc_status lstmc_pipeline_prepare(lstmc_pipeline_data *d, const lstmc_pipeline
     if (s->samples == LSTMC_SAMPLES_TOKENS) {
         if ((st = tokenize(d, x_all, parts, sm, order, n, n_train, s, err)) != LSTMC_OK)
             goto done;
-    } else {
-        for (size_t k = 0; k < n; k++) {
-            const struct sample *x = &sm[order[k]];
-            const struct part *p = &parts[x->part];
-            double *dst = x_all + k * d->in_size;
-            if (s->samples == LSTMC_SAMPLES_WINDOW) {
-                memcpy(dst, p->x + x->first * nx, s->timesteps * nx * sizeof *dst);
-            } else {
-                /* steps sorted by order, then padded/truncated as pad_sequences */
-                size_t *rows = alloc(x->len, sizeof *rows), src, dsti, cnt;
-                if (!rows) {
-                    st = nomem(err);
-                    goto done;
-                }
-                for (size_t i = 0; i < x->len; i++) {
-                    size_t r = x->first + i, j = i;
-                    if (isnan(p->order[r])) {
-                        free(rows);
-                        st = lstmc_table_cell_error(p->t, r, 0, err, "order value is NaN");
-                        goto done;
-                    }
-                    while (j > 0 && p->order[rows[j - 1]] > p->order[r]) {
-                        rows[j] = rows[j - 1];
-                        j--;
-                    }
-                    rows[j] = r;
-                }
-                lstmc_pad_plan(&src, &dsti, &cnt, x->len, s->timesteps, s->group_padding,
-                               s->group_truncating);
-                for (size_t i = 0; i < cnt; i++)
-                    memcpy(dst + (dsti + i) * nx, p->x + rows[src + i] * nx, nx * sizeof *dst);
-                free(rows);
-            }
-        }
+    } else if ((st = sequence_inputs(x_all, parts, sm, order, n, s, err)) != LSTMC_OK) {
+        goto done;
     }
 
     /* 5. targets and labels */
@@ -772,6 +861,30 @@ static lstmc_status check_finite(const double *v, size_t n, const char *what, ls
     return LSTMC_OK;
 }
 
+/* The model's outputs y[n, no] as classes: codes[n] and probabilities
+ * probs[n, k]. A sigmoid (binary) output p gives class 1 when p > 0.5 and
+ * the probabilities (1 - p, p); softmax outputs are the probabilities and
+ * the class is the first largest. */
+static void decode_classes(size_t *codes, double *probs, const double *y, size_t n, size_t no,
+                           size_t k, lstmc_pipeline_task task)
+{
+    for (size_t i = 0; i < n; i++, y += no) {
+        if (task == LSTMC_TASK_BINARY) {
+            codes[i] = y[0] > 0.5;
+            probs[i * k] = 1.0 - y[0];
+            probs[i * k + 1] = y[0];
+            continue;
+        }
+        size_t best = 0;
+        for (size_t j = 0; j < no; j++) {
+            probs[i * k + j] = y[j];
+            if (y[j] > y[best])
+                best = j;
+        }
+        codes[i] = best;
+    }
+}
+
 lstmc_status lstmc_pipeline_evaluate(lstmc_pipeline_result *r, const lstmc_pipeline_data *d,
                                      const lstmc_pipeline_spec *s, const double *y_train_model,
                                      const double *y_test_model, lstmc_error *err)
@@ -821,22 +934,7 @@ lstmc_status lstmc_pipeline_evaluate(lstmc_pipeline_result *r, const lstmc_pipel
         !(r->cm = alloc(k * k, sizeof(uint64_t))) ||
         !(r->per_class = alloc(k, sizeof(lstmc_class_scores))))
         return nomem(err);
-    for (size_t i = 0; i < nt; i++) {
-        const double *y = y_test_model + i * no;
-        if (s->task == LSTMC_TASK_BINARY) {
-            r->pred_codes[i] = y[0] > 0.5;
-            r->probs[i * k] = 1.0 - y[0];
-            r->probs[i * k + 1] = y[0];
-        } else {
-            size_t best = 0;
-            for (size_t j = 0; j < no; j++) {
-                r->probs[i * k + j] = y[j];
-                if (y[j] > y[best])
-                    best = j;
-            }
-            r->pred_codes[i] = best;
-        }
-    }
+    decode_classes(r->pred_codes, r->probs, y_test_model, nt, no, k, s->task);
     st = lstmc_confusion_matrix(r->cm, d->test_codes, r->pred_codes, nt, k, err);
     if (st == LSTMC_OK)
         st = lstmc_classification_scores(&r->scores, r->per_class, r->cm, k, err);
@@ -995,4 +1093,352 @@ lstmc_status lstmc_pipeline_write(const char *dir, const lstmc_pipeline_result *
         }
     }
     return lstmc_pipeline_save_state(d, dir, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Prediction on raw data                                              */
+/* ------------------------------------------------------------------ */
+
+/* DIR/NAME in path; an error that says what is missing when it does not
+ * exist. */
+static lstmc_status state_file(char *path, size_t size, const char *dir, const char *name,
+                               const char *what, const lstmc_pipeline_spec *s, lstmc_error *err)
+{
+    snprintf(path, size, "%s/%s", dir, name);
+    struct stat sb;
+    if (stat(path, &sb) == 0)
+        return LSTMC_OK;
+    if (errno == ENOENT)
+        return fail(err, LSTMC_ERR_IO, path, 0, 0,
+                    "no such file; predict needs the %s that '%s train --out %s' writes there",
+                    what, s->name, dir);
+    return fail(err, LSTMC_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+}
+
+#define NOT_THIS_SPEC "; was it written by the train of another spec?"
+
+static lstmc_status check_scaler(const lstmc_scaler *sc, const char *path,
+                                 const lstmc_pipeline_spec *s, lstmc_error *err)
+{
+    size_t cols = input_columns(s);
+    if (lstmc_scaler_kind(sc) != s->scale_kind)
+        return fail(err, LSTMC_ERR_FORMAT, path, 0, 0,
+                    "the saved scaler is %s, but the spec's scale is %s" NOT_THIS_SPEC,
+                    lstmc_scale_kind_name(lstmc_scaler_kind(sc)),
+                    lstmc_scale_kind_name(s->scale_kind));
+    if (lstmc_scaler_cols(sc) != cols)
+        return fail(err, LSTMC_ERR_FORMAT, path, 0, 0,
+                    "the saved scaler has %zu column%s, but the spec scales %zu" NOT_THIS_SPEC,
+                    lstmc_scaler_cols(sc), lstmc_scaler_cols(sc) == 1 ? "" : "s", cols);
+    double r[2];
+    lstmc_scaler_feature_range(sc, r);
+    if (s->scale_kind == LSTMC_SCALE_MINMAX &&
+        (r[0] != s->feature_range[0] || r[1] != s->feature_range[1]))
+        return fail(err, LSTMC_ERR_FORMAT, path, 0, 0,
+                    "the saved scaler's feature_range is [%g, %g], but the spec's is "
+                    "[%g, %g]" NOT_THIS_SPEC,
+                    r[0], r[1], s->feature_range[0], s->feature_range[1]);
+    return LSTMC_OK;
+}
+
+static lstmc_status check_labels(const lstmc_labels *lab, size_t k, const char *path,
+                                 const lstmc_pipeline_spec *s, lstmc_error *err)
+{
+    size_t have = lstmc_labels_count(lab);
+    if (have != k)
+        return fail(err, LSTMC_ERR_FORMAT, path, 0, 0,
+                    "the saved labels have %zu classes, but the model outputs %zu" NOT_THIS_SPEC,
+                    have, k);
+    for (size_t c = 0; s->classes && c < k; c++)
+        if (strcmp(lstmc_labels_class(lab, c), s->classes[c]) != 0)
+            return fail(err, LSTMC_ERR_FORMAT, path, 0, 0,
+                        "saved class %zu is '%s', but the spec's labels.classes has '%s' "
+                        "there" NOT_THIS_SPEC,
+                        c, lstmc_labels_class(lab, c), s->classes[c]);
+    return LSTMC_OK;
+}
+
+static lstmc_status check_tokenizer(const lstmc_tokenizer *t, const char *path,
+                                    const lstmc_pipeline_spec *s, lstmc_error *err)
+{
+    lstmc_tokenizer_config have = lstmc_tokenizer_settings(t), want = tokenizer_config(s);
+    const char *what = NULL;
+    if (have.num_words != want.num_words)
+        what = "num_words";
+    else if (have.lower != want.lower)
+        what = "lower";
+    else if (strcmp(have.filters, want.filters) != 0)
+        what = "filters";
+    else if ((have.oov_token == NULL) != (want.oov_token == NULL) ||
+             (have.oov_token && strcmp(have.oov_token, want.oov_token) != 0))
+        what = "oov_token";
+    if (what)
+        return fail(err, LSTMC_ERR_FORMAT, path, 0, 0,
+                    "the saved tokenizer's %s differs from the spec's tokenize.%s" NOT_THIS_SPEC,
+                    what, what);
+    return LSTMC_OK;
+}
+
+static lstmc_status load_scaler(lstmc_pipeline_data *d, const lstmc_pipeline_spec *s,
+                                const char *dir, lstmc_error *err)
+{
+    char path[1200];
+    lstmc_status st = state_file(path, sizeof path, dir, "scaler.json", "fitted scaler", s, err);
+    if (st == LSTMC_OK)
+        st = lstmc_scaler_load(&d->scaler, path, err);
+    if (st == LSTMC_OK)
+        st = check_scaler(d->scaler, path, s, err);
+    d->target_scaled = s->series != NULL;
+    return st;
+}
+
+static lstmc_status load_labels(lstmc_pipeline_data *d, const lstmc_pipeline_spec *s,
+                                const char *dir, lstmc_error *err)
+{
+    size_t k = s->task == LSTMC_TASK_BINARY ? 2 : s->outputs;
+    if (!s->labels_encode)
+        return code_names(d, k, err);
+    char path[1200];
+    lstmc_status st = state_file(path, sizeof path, dir, "labels.json", "class labels", s, err);
+    if (st == LSTMC_OK)
+        st = lstmc_labels_load(&d->labels, path, err);
+    if (st == LSTMC_OK)
+        st = check_labels(d->labels, k, path, s, err);
+    if (st != LSTMC_OK)
+        return st;
+    if (!(d->class_names = alloc(k, sizeof *d->class_names)))
+        return nomem(err);
+    d->n_classes = k;
+    for (size_t c = 0; c < k; c++)
+        d->class_names[c] = lstmc_labels_class(d->labels, c);
+    return LSTMC_OK;
+}
+
+static lstmc_status load_tokenizer(lstmc_pipeline_data *d, const lstmc_pipeline_spec *s,
+                                   const char *dir, lstmc_error *err)
+{
+    char path[1200];
+    lstmc_status st =
+        state_file(path, sizeof path, dir, "tokenizer.json", "fitted tokenizer", s, err);
+    if (st == LSTMC_OK)
+        st = lstmc_tokenizer_load(&d->tokenizer, path, err);
+    if (st == LSTMC_OK)
+        st = check_tokenizer(d->tokenizer, path, s, err);
+    return st;
+}
+
+lstmc_status lstmc_pipeline_load_state(lstmc_pipeline_data *d, const lstmc_pipeline_spec *s,
+                                       const char *dir, lstmc_error *err)
+{
+    char path[1200];
+    bool tokens = s->samples == LSTMC_SAMPLES_TOKENS;
+    d->in_size = s->timesteps * (tokens ? 1 : input_columns(s));
+    d->out_size = s->outputs;
+    lstmc_status st = state_file(path, sizeof path, dir, "weights.safetensors",
+                                 "trained weights", s, err);
+    if (st == LSTMC_OK && s->scale && !tokens)
+        st = load_scaler(d, s, dir, err);
+    if (st == LSTMC_OK && s->task != LSTMC_TASK_REGRESSION)
+        st = load_labels(d, s, dir, err);
+    if (st == LSTMC_OK && tokens)
+        st = load_tokenizer(d, s, dir, err);
+    return st;
+}
+
+void lstmc_pipeline_inputs_free(lstmc_pipeline_inputs *in)
+{
+    if (!in)
+        return;
+    free(in->x);
+    free(in->rows);
+    free(in->keys);
+    free(in->actual);
+    memset(in, 0, sizeof *in);
+}
+
+lstmc_status lstmc_pipeline_prepare_table(lstmc_pipeline_inputs *in,
+                                          const lstmc_pipeline_data *state,
+                                          const lstmc_pipeline_spec *s, const lstmc_table *t,
+                                          lstmc_error *err)
+{
+    struct part p;
+    memset(&p, 0, sizeof p);
+    p.t = (lstmc_table *)t; /* only read */
+    p.borrowed = true;
+    struct sample *sm = NULL;
+    size_t *order = NULL, n = 0;
+    snprintf(in->path, sizeof in->path, "%s", lstmc_table_path(t));
+    lstmc_status st = part_columns(&p, s, true, err);
+    if (st != LSTMC_OK)
+        goto done;
+    if (!(sm = alloc(p.rows, sizeof *sm)) || !(order = alloc(p.rows, sizeof *order))) {
+        st = nomem(err);
+        goto done;
+    }
+    if ((st = make_samples(sm, &n, &p, 0, s, true, err)) != LSTMC_OK)
+        goto done;
+    if (n == 0) {
+        st = fail(err, LSTMC_ERR_FORMAT, in->path, 0, 0, "no data rows to predict on");
+        goto done;
+    }
+    for (size_t k = 0; k < n; k++)
+        order[k] = k;
+    if (state->scaler && s->samples != LSTMC_SAMPLES_TOKENS &&
+        (st = scale_parts(state->scaler, &p, 1, false, err)) != LSTMC_OK)
+        goto done;
+    in->n = n;
+    in->in_size = state->in_size;
+    if (!(in->x = alloc(n, in->in_size * sizeof *in->x)) ||
+        !(in->rows = alloc(n, sizeof *in->rows)) ||
+        (s->samples == LSTMC_SAMPLES_GROUP && !(in->keys = alloc(n, sizeof *in->keys))) ||
+        (s->series && !(in->actual = alloc(n, sizeof *in->actual)))) {
+        st = nomem(err);
+        goto done;
+    }
+    if (s->samples == LSTMC_SAMPLES_TOKENS)
+        st = state->tokenizer ? encode_texts(in->x, state->tokenizer, &p, sm, order, n, s, err)
+                              : fail(err, LSTMC_ERR_ARG, "", 0, 0, "no fitted tokenizer");
+    else
+        st = sequence_inputs(in->x, &p, sm, order, n, s, err);
+    if (st != LSTMC_OK)
+        goto done;
+    for (size_t k = 0; k < n; k++) {
+        in->rows[k] = sm[k].label_row;
+        if (in->keys)
+            in->keys[k] = p.ids[sm[k].first];
+        if (in->actual) /* p.y: the series as read, not scaled */
+            in->actual[k] = sm[k].label_row < p.rows ? p.y[sm[k].label_row] : NAN;
+    }
+done:
+    part_free(&p);
+    free(sm);
+    free(order);
+    return st;
+}
+
+lstmc_status lstmc_pipeline_read_table(lstmc_table **out, const char *path,
+                                       const lstmc_pipeline_spec *s, lstmc_error *err)
+{
+    return lstmc_table_read(out, path, sheet_for(path, s), err);
+}
+
+lstmc_status lstmc_pipeline_read_lines(lstmc_table **out, FILE *in, const char *path,
+                                       const lstmc_pipeline_spec *s, lstmc_error *err)
+{
+    *out = NULL;
+    if (s->samples != LSTMC_SAMPLES_TOKENS || !s->text)
+        return fail(err, LSTMC_ERR_ARG, path, 0, 0, "the spec's input is not text");
+    const char *names[] = {s->text};
+    lstmc_status st = lstmc_table_create(out, path, NULL, 0, names, 1, err);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    long no = 0;
+    while (st == LSTMC_OK && (got = getline(&line, &cap, in)) >= 0) {
+        size_t len = (size_t)got;
+        if (len > 0 && line[len - 1] == '\n')
+            len--;
+        if (len > 0 && line[len - 1] == '\r')
+            len--;
+        const char *cells[] = {line};
+        no++;
+        st = lstmc_table_append(*out, cells, &len, no, no, err);
+    }
+    if (st == LSTMC_OK && ferror(in))
+        st = fail(err, LSTMC_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+    if (st == LSTMC_OK && no == 0)
+        st = fail(err, LSTMC_ERR_FORMAT, path, 0, 0,
+                  "no text to predict on; expected one per line");
+    free(line);
+    if (st != LSTMC_OK) {
+        lstmc_table_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+lstmc_status lstmc_pipeline_predictions_write(FILE *out, const lstmc_pipeline_inputs *in,
+                                              const lstmc_pipeline_data *state,
+                                              const lstmc_pipeline_spec *s,
+                                              const double *y_model, lstmc_error *err)
+{
+    size_t n = in->n, no = state->out_size, k = state->n_classes;
+    bool regression = s->task == LSTMC_TASK_REGRESSION;
+    double *val = NULL, *probs = NULL;
+    size_t *codes = NULL;
+    char num[LSTMC_NUMBER_SIZE];
+    lstmc_status st = LSTMC_OK;
+    if (regression) {
+        if (!(val = alloc(n, no * sizeof *val)))
+            return nomem(err);
+        memcpy(val, y_model, n * no * sizeof *val);
+        if (state->target_scaled &&
+            (st = lstmc_scaler_inverse_column(state->scaler, 0, val, val, n * no, err)) != LSTMC_OK)
+            goto done;
+    } else {
+        if (!(codes = alloc(n, sizeof *codes)) || !(probs = alloc(n, k * sizeof *probs))) {
+            st = nomem(err);
+            goto done;
+        }
+        decode_classes(codes, probs, y_model, n, no, k, s->task);
+    }
+    lstmc_csv_put_field(out, in->keys ? s->group_id : "index");
+    if (regression) {
+        if (in->actual)
+            fputs(",actual", out);
+        if (no == 1)
+            fputs(",predicted", out);
+        for (size_t j = 0; no > 1 && j < no; j++)
+            fprintf(out, ",predicted_%zu", j);
+    } else {
+        fputs(",predicted", out);
+        for (size_t c = 0; c < k; c++) {
+            size_t len = strlen(state->class_names[c]) + 3;
+            char *col = malloc(len);
+            if (!col) {
+                st = nomem(err);
+                goto done;
+            }
+            snprintf(col, len, "p_%s", state->class_names[c]);
+            fputc(',', out);
+            lstmc_csv_put_field(out, col);
+            free(col);
+        }
+    }
+    fputc('\n', out);
+    for (size_t i = 0; i < n; i++) {
+        if (in->keys)
+            lstmc_csv_put_field(out, in->keys[i]);
+        else
+            fprintf(out, "%zu", in->rows[i]);
+        if (in->actual) {
+            fputc(',', out);
+            if (!isnan(in->actual[i])) {
+                lstmc_format_number(num, in->actual[i]);
+                fputs(num, out);
+            }
+        }
+        if (regression) {
+            for (size_t j = 0; j < no; j++) {
+                lstmc_format_number(num, val[i * no + j]);
+                fprintf(out, ",%s", num);
+            }
+        } else {
+            fputc(',', out);
+            lstmc_csv_put_field(out, state->class_names[codes[i]]);
+            for (size_t c = 0; c < k; c++) {
+                lstmc_format_number(num, probs[i * k + c]);
+                fprintf(out, ",%s", num);
+            }
+        }
+        fputc('\n', out);
+    }
+    if (ferror(out))
+        st = fail(err, LSTMC_ERR_IO, "", 0, 0, "cannot write the predictions: %s",
+                  strerror(errno ? errno : EIO));
+done:
+    free(val);
+    free(probs);
+    free(codes);
+    return st;
 }

@@ -227,19 +227,18 @@ static lstmc_status stream_status(FILE *out, lstmc_error *err)
     return LSTMC_OK;
 }
 
-/* The shortest of %.15g, %.16g, %.17g that reads back as v. */
-static void format_num(char buf[NUM_SIZE], double v)
+void lstmc_format_number(char buf[LSTMC_NUMBER_SIZE], double v)
 {
     if (isnan(v)) {
-        snprintf(buf, NUM_SIZE, "nan");
+        snprintf(buf, LSTMC_NUMBER_SIZE, "nan");
         return;
     }
     if (isinf(v)) {
-        snprintf(buf, NUM_SIZE, v < 0 ? "-inf" : "inf");
+        snprintf(buf, LSTMC_NUMBER_SIZE, v < 0 ? "-inf" : "inf");
         return;
     }
     for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, NUM_SIZE, "%.*g", prec, v);
+        snprintf(buf, LSTMC_NUMBER_SIZE, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)
             return;
     }
@@ -247,13 +246,12 @@ static void format_num(char buf[NUM_SIZE], double v)
 
 static void put_num(FILE *out, double v)
 {
-    char buf[NUM_SIZE];
-    format_num(buf, v);
+    char buf[LSTMC_NUMBER_SIZE];
+    lstmc_format_number(buf, v);
     fputs(buf, out);
 }
 
-/* A CSV field, quoted as RFC 4180 says when it needs it. */
-static void put_field(FILE *out, const char *s)
+void lstmc_csv_put_field(FILE *out, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
         fputs(s, out);
@@ -605,15 +603,15 @@ lstmc_status lstmc_class_predictions_write(const char *path,
         }
         snprintf(col, len, "p_%s", name);
         fputc(',', f);
-        put_field(f, col);
+        lstmc_csv_put_field(f, col);
         free(col);
     }
     fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "%zu,", i);
-        put_field(f, class_name(names, y_true[i], buf));
+        lstmc_csv_put_field(f, class_name(names, y_true[i], buf));
         fputc(',', f);
-        put_field(f, class_name(names, y_pred[i], buf));
+        lstmc_csv_put_field(f, class_name(names, y_pred[i], buf));
         for (size_t c = 0; probs && c < k; c++) {
             fputc(',', f);
             put_num(f, probs[i * k + c]);

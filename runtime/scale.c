@@ -104,6 +104,12 @@ void lstmc_scaler_destroy(lstmc_scaler *s)
 
 lstmc_scale_kind lstmc_scaler_kind(const lstmc_scaler *s) { return s->kind; }
 size_t lstmc_scaler_cols(const lstmc_scaler *s) { return s->cols; }
+
+void lstmc_scaler_feature_range(const lstmc_scaler *s, double range[2])
+{
+    range[0] = s->a;
+    range[1] = s->b;
+}
 bool lstmc_scaler_fitted(const lstmc_scaler *s) { return s && s->fitted; }
 
 lstmc_status lstmc_scaler_column(const lstmc_scaler *s, size_t col,

@@ -260,6 +260,12 @@ lstmc_tokenizer_config lstmc_tokenizer_defaults(void)
     return c;
 }
 
+lstmc_tokenizer_config lstmc_tokenizer_settings(const lstmc_tokenizer *t)
+{
+    lstmc_tokenizer_config c = {t->num_words, t->lower, t->filters, t->oov};
+    return c;
+}
+
 void lstmc_tokenizer_destroy(lstmc_tokenizer *t)
 {
     if (!t)

@@ -40,6 +40,24 @@ const size_t classify_tensor_offsets[CLASSIFY_TENSOR_COUNT] = {
     32600, /* dense_1/bias */
 };
 
+static inline float classify_exp(float x)
+{
+    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    /* k = round(x / ln 2): adding and taking away 1.5 * 2^23 rounds to an integer */
+    const float k = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+    const float r = (x - k * 0.693359375f) + k * 2.12194440e-4f;
+    float q = 1.9875691500e-4f;
+    q = q * r + 1.3981999507e-3f;
+    q = q * r + 8.3334519073e-3f;
+    q = q * r + 4.1665795894e-2f;
+    q = q * r + 1.6666665459e-1f;
+    q = q * r + 5.0000001201e-1f;
+    const int32_t bits = ((int32_t)k + 127) * 8388608; /* 2^k: (k + 127) << 23 */
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return ((q * r * r + r) + 1) * scale;
+}
+
 static inline classify_real classify_act_relu(classify_real x)
 {
     return x > 0 ? x : 0;
@@ -52,10 +70,10 @@ static inline classify_real classify_dact_relu(classify_real y)
 
 static inline classify_real classify_act_sigmoid(classify_real x)
 {
-    if (x >= 0)
-        return 1 / (1 + expf(-x));
-    const classify_real z = expf(x);
-    return z / (1 + z);
+    /* e^-|x| never overflows; 1 / (1 + e) for x >= 0, e / (1 + e) below */
+    const float z = classify_exp(-fabsf(x));
+    const float s = 1 / (1 + z), zs = z * s;
+    return x >= 0 ? s : zs;
 }
 
 static inline classify_real classify_dact_sigmoid(classify_real y)
@@ -65,7 +83,13 @@ static inline classify_real classify_dact_sigmoid(classify_real y)
 
 static inline classify_real classify_act_tanh(classify_real x)
 {
-    return tanhf(x);
+    /* |x| < 0.625: Cephes' tanhf polynomial; else 1 - 2 / (e^2|x| + 1) */
+    const float a = fabsf(x), z = x * x;
+    const float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z
+                          - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z
+                         - 3.33332819422e-1f) * z * x + x;
+    const float large = copysignf(1 - 2 / (classify_exp(2 * a) + 1), x);
+    return a < 0.625f ? small : large;
 }
 
 static inline classify_real classify_dact_tanh(classify_real y)
@@ -112,6 +136,7 @@ lstmc_status classify_init(classify_ctx *ctx, uint64_t seed)
                              kind[i], t->rank, t->shape);
     }
     memset(&ctx->grads, 0, sizeof ctx->grads);
+    ctx->grads_clear = 1;
     memset(&ctx->opt_m, 0, sizeof ctx->opt_m);
     memset(&ctx->opt_v, 0, sizeof ctx->opt_v);
     ctx->step = 0;
@@ -140,15 +165,17 @@ static inline void classify_lstm_step(classify_ctx *ctx, size_t n, size_t t, int
             memset(hm + b * 500, 0, 50 * sizeof *hm);
     }
     for (size_t b = 0; b < n; b++) {
-        classify_real *z = gates + (b * 10 + t) * 200;
-        classify_real *ct = c + (b * 10 + t) * 50;
-        classify_real *ht = h + (b * 10 + t) * 50;
+        classify_real *restrict z = gates + (b * 10 + t) * 200;
+        classify_real *restrict ct = c + (b * 10 + t) * 50;
+        classify_real *restrict ht = h + (b * 10 + t) * 50;
+        /* c[t-1]; at t = 0 the zero row hm[b][0] */
+        const classify_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
         for (size_t j = 0; j < 50; j++) {
             const classify_real ig = classify_act_sigmoid(z[j]);
             const classify_real fg = classify_act_sigmoid(z[50 + j]);
             const classify_real gg = classify_act_tanh(z[100 + j]);
             const classify_real og = classify_act_sigmoid(z[150 + j]);
-            const classify_real prev = t > 0 ? c[(b * 10 + t - 1) * 50 + j] : 0;
+            const classify_real prev = cp[j];
             z[j] = ig;
             z[50 + j] = fg;
             z[100 + j] = gg;
@@ -164,18 +191,21 @@ static inline void classify_lstm_step_back(classify_ctx *ctx, size_t n, size_t t
 {
     const classify_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
     const classify_real *c = &ctx->lstm_c[0][0]; /* [n, 10, 50] */
+    const classify_real *hm = &ctx->lstm_hm[0][0]; /* [n, 10, 50] */
     const classify_real *dout = &ctx->lstm_dout[0][0]; /* [n, 10, 50] */
     classify_real *dz = &ctx->lstm_dz[0][0]; /* [n, 10, 200] */
     classify_real *dh = &ctx->lstm_dh[0][0]; /* [n, 50] */
     classify_real *dc = &ctx->lstm_dc[0][0]; /* [n, 50] */
     for (size_t b = 0; b < n; b++) {
-        const classify_real *gt = gates + (b * 10 + t) * 200;
-        const classify_real *ct = c + (b * 10 + t) * 50;
-        classify_real *dzt = dz + (b * 10 + t) * 200;
+        const classify_real *restrict gt = gates + (b * 10 + t) * 200;
+        const classify_real *restrict ct = c + (b * 10 + t) * 50;
+        /* c[t-1]; at t = 0 the zero row hm[b][0] */
+        const classify_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
+        classify_real *restrict dzt = dz + (b * 10 + t) * 200;
         for (size_t j = 0; j < 50; j++) {
             const classify_real dhj = dh[b * 50 + j] + dout[(b * 10 + t) * 50 + j];
             const classify_real ig = gt[j], fg = gt[50 + j], gg = gt[100 + j], og = gt[150 + j];
-            const classify_real prev = t > 0 ? c[(b * 10 + t - 1) * 50 + j] : 0;
+            const classify_real prev = cp[j];
             const classify_real tc = classify_act_tanh(ct[j]);
             const classify_real dcj = dc[b * 50 + j] + dhj * og * classify_dact_tanh(tc);
             dzt[j] = dcj * gg * classify_dact_sigmoid(ig);
@@ -271,15 +301,17 @@ static inline void classify_lstm_1_step(classify_ctx *ctx, size_t n, size_t t, i
             memset(hm + b * 500, 0, 50 * sizeof *hm);
     }
     for (size_t b = 0; b < n; b++) {
-        classify_real *z = gates + (b * 10 + t) * 200;
-        classify_real *ct = c + (b * 10 + t) * 50;
-        classify_real *ht = h + (b * 10 + t) * 50;
+        classify_real *restrict z = gates + (b * 10 + t) * 200;
+        classify_real *restrict ct = c + (b * 10 + t) * 50;
+        classify_real *restrict ht = h + (b * 10 + t) * 50;
+        /* c[t-1]; at t = 0 the zero row hm[b][0] */
+        const classify_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
         for (size_t j = 0; j < 50; j++) {
             const classify_real ig = classify_act_sigmoid(z[j]);
             const classify_real fg = classify_act_sigmoid(z[50 + j]);
             const classify_real gg = classify_act_tanh(z[100 + j]);
             const classify_real og = classify_act_sigmoid(z[150 + j]);
-            const classify_real prev = t > 0 ? c[(b * 10 + t - 1) * 50 + j] : 0;
+            const classify_real prev = cp[j];
             z[j] = ig;
             z[50 + j] = fg;
             z[100 + j] = gg;
@@ -295,18 +327,21 @@ static inline void classify_lstm_1_step_back(classify_ctx *ctx, size_t n, size_t
 {
     const classify_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
     const classify_real *c = &ctx->lstm_1_c[0][0]; /* [n, 10, 50] */
+    const classify_real *hm = &ctx->lstm_1_hm[0][0]; /* [n, 10, 50] */
     const classify_real *dout = &ctx->lstm_1_dout[0][0]; /* [n, 1, 50] */
     classify_real *dz = &ctx->lstm_1_dz[0][0]; /* [n, 10, 200] */
     classify_real *dh = &ctx->lstm_1_dh[0][0]; /* [n, 50] */
     classify_real *dc = &ctx->lstm_1_dc[0][0]; /* [n, 50] */
     for (size_t b = 0; b < n; b++) {
-        const classify_real *gt = gates + (b * 10 + t) * 200;
-        const classify_real *ct = c + (b * 10 + t) * 50;
-        classify_real *dzt = dz + (b * 10 + t) * 200;
+        const classify_real *restrict gt = gates + (b * 10 + t) * 200;
+        const classify_real *restrict ct = c + (b * 10 + t) * 50;
+        /* c[t-1]; at t = 0 the zero row hm[b][0] */
+        const classify_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
+        classify_real *restrict dzt = dz + (b * 10 + t) * 200;
         for (size_t j = 0; j < 50; j++) {
             const classify_real dhj = dh[b * 50 + j] + (t == 9 ? dout[b * 50 + j] : 0);
             const classify_real ig = gt[j], fg = gt[50 + j], gg = gt[100 + j], og = gt[150 + j];
-            const classify_real prev = t > 0 ? c[(b * 10 + t - 1) * 50 + j] : 0;
+            const classify_real prev = cp[j];
             const classify_real tc = classify_act_tanh(ct[j]);
             const classify_real dcj = dc[b * 50 + j] + dhj * og * classify_dact_tanh(tc);
             dzt[j] = dcj * gg * classify_dact_sigmoid(ig);
@@ -536,6 +571,7 @@ classify_real classify_forward_train(classify_ctx *ctx, const classify_real *x, 
 
 void classify_backward(classify_ctx *ctx, const classify_real *x, size_t n, classify_real scale)
 {
+    ctx->grads_clear = 0;
     classify_real *d = &ctx->dense_1_dout[0][0];
     for (size_t r = 0; r < n * CLASSIFY_OUTPUT_SIZE; r++)
         d[r] *= scale;
@@ -548,6 +584,7 @@ void classify_backward(classify_ctx *ctx, const classify_real *x, size_t n, clas
 void classify_zero_grads(classify_ctx *ctx)
 {
     memset(&ctx->grads, 0, sizeof ctx->grads);
+    ctx->grads_clear = 1;
 }
 
 lstmc_status classify_update(classify_ctx *ctx)
@@ -558,17 +595,49 @@ lstmc_status classify_update(classify_ctx *ctx)
                              ctx->grads.flat, &cfg, ctx->step, CLASSIFY_PARAM_COUNT);
 }
 
+/* The Adam step of classify_update (the same operations as lstmc_adam_step_f32,
+ * so the same bits) fused with clearing the gradients for the next batch:
+ * one pass over the parameters that the compiler vectorises. */
+static void classify_adam_and_clear(classify_ctx *ctx)
+{
+    /* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */
+    double p1 = 1, p2 = 1, b1 = 0.90000000000000002, b2 = 0.999;
+    for (uint64_t t = ++ctx->step; t > 0; t >>= 1) {
+        if (t & 1) {
+            p1 *= b1;
+            p2 *= b2;
+        }
+        b1 *= b1;
+        b2 *= b2;
+    }
+    const classify_real alpha = (classify_real)(0.001 * sqrt(1.0 - p2) / (1.0 - p1));
+    const classify_real one_minus_beta_1 = (classify_real)(1.0 - 0.90000000000000002);
+    const classify_real one_minus_beta_2 = (classify_real)(1.0 - 0.999);
+    const classify_real epsilon = (classify_real)9.9999999999999995e-08;
+    classify_real *restrict w = ctx->params.flat, *restrict m = ctx->opt_m.flat;
+    classify_real *restrict v = ctx->opt_v.flat, *restrict g = ctx->grads.flat;
+    for (size_t i = 0; i < CLASSIFY_PARAM_COUNT; i++) {
+        const classify_real gi = g[i];
+        m[i] += (gi - m[i]) * one_minus_beta_1;
+        v[i] += (gi * gi - v[i]) * one_minus_beta_2;
+        w[i] -= (m[i] * alpha) / (sqrtf(v[i]) + epsilon);
+        g[i] = 0;
+    }
+    ctx->grads_clear = 1;
+}
+
 classify_real classify_train_batch(classify_ctx *ctx, const classify_real *x, const classify_real *y, size_t n)
 {
     double total = 0;
-    classify_zero_grads(ctx);
+    if (!ctx->grads_clear)
+        classify_zero_grads(ctx);
     for (size_t off = 0; off < n; off += CLASSIFY_BATCH) {
         const size_t k = n - off < CLASSIFY_BATCH ? n - off : CLASSIFY_BATCH;
         const classify_real loss = classify_forward_train(ctx, x + off * CLASSIFY_INPUT_SIZE, y + off * CLASSIFY_OUTPUT_SIZE, k);
         classify_backward(ctx, x + off * CLASSIFY_INPUT_SIZE, k, (classify_real)k / (classify_real)n);
         total += (double)loss * (double)k;
     }
-    (void)classify_update(ctx);
+    classify_adam_and_clear(ctx);
     return n ? (classify_real)(total / (double)n) : 0;
 }
 

@@ -64,6 +64,7 @@ typedef struct classify_ctx {
     classify_params opt_m; /* Adam m, SGD velocity, RMSprop momentum */
     classify_params opt_v; /* Adam v, RMSprop velocity */
     uint64_t step; /* optimizer steps taken */
+    int grads_clear; /* nonzero: grads are all zero (zero_grads, train_batch's update) */
     int fixed_masks; /* nonzero: classify_forward_train keeps the masks in mask */
     lstmc_rng mask_rng[1]; /* one stream per dropout site */
     classify_real mask[CLASSIFY_BATCH][1]; /* [BATCH][MASK_SIZE]: 0 or 1/(1-rate) */

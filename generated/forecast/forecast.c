@@ -38,6 +38,24 @@ const size_t forecast_tensor_offsets[FORECAST_TENSOR_COUNT] = {
     31900, /* dense_1/bias */
 };
 
+static inline float forecast_exp(float x)
+{
+    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    /* k = round(x / ln 2): adding and taking away 1.5 * 2^23 rounds to an integer */
+    const float k = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+    const float r = (x - k * 0.693359375f) + k * 2.12194440e-4f;
+    float q = 1.9875691500e-4f;
+    q = q * r + 1.3981999507e-3f;
+    q = q * r + 8.3334519073e-3f;
+    q = q * r + 4.1665795894e-2f;
+    q = q * r + 1.6666665459e-1f;
+    q = q * r + 5.0000001201e-1f;
+    const int32_t bits = ((int32_t)k + 127) * 8388608; /* 2^k: (k + 127) << 23 */
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return ((q * r * r + r) + 1) * scale;
+}
+
 static inline forecast_real forecast_act_linear(forecast_real x)
 {
     return x;
@@ -51,10 +69,10 @@ static inline forecast_real forecast_dact_linear(forecast_real y)
 
 static inline forecast_real forecast_act_sigmoid(forecast_real x)
 {
-    if (x >= 0)
-        return 1 / (1 + expf(-x));
-    const forecast_real z = expf(x);
-    return z / (1 + z);
+    /* e^-|x| never overflows; 1 / (1 + e) for x >= 0, e / (1 + e) below */
+    const float z = forecast_exp(-fabsf(x));
+    const float s = 1 / (1 + z), zs = z * s;
+    return x >= 0 ? s : zs;
 }
 
 static inline forecast_real forecast_dact_sigmoid(forecast_real y)
@@ -64,7 +82,13 @@ static inline forecast_real forecast_dact_sigmoid(forecast_real y)
 
 static inline forecast_real forecast_act_tanh(forecast_real x)
 {
-    return tanhf(x);
+    /* |x| < 0.625: Cephes' tanhf polynomial; else 1 - 2 / (e^2|x| + 1) */
+    const float a = fabsf(x), z = x * x;
+    const float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z
+                          - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z
+                         - 3.33332819422e-1f) * z * x + x;
+    const float large = copysignf(1 - 2 / (forecast_exp(2 * a) + 1), x);
+    return a < 0.625f ? small : large;
 }
 
 static inline forecast_real forecast_dact_tanh(forecast_real y)
@@ -111,6 +135,7 @@ lstmc_status forecast_init(forecast_ctx *ctx, uint64_t seed)
                              kind[i], t->rank, t->shape);
     }
     memset(&ctx->grads, 0, sizeof ctx->grads);
+    ctx->grads_clear = 1;
     memset(&ctx->opt_m, 0, sizeof ctx->opt_m);
     memset(&ctx->opt_v, 0, sizeof ctx->opt_v);
     ctx->step = 0;
@@ -133,14 +158,34 @@ static inline void forecast_lstm_step(forecast_ctx *ctx, size_t n, size_t t, int
         }
         /* the four gates at once: z[n, 200] += h[t-1][n, 50] x recurrent_kernel[50, 200] */
         {
-            const forecast_real *pa = hm + t * 50;
-            const forecast_real *pb = &ctx->params.lstm_recurrent_kernel[0][0];
-            forecast_real *pc = gates + t * 200;
+            const forecast_real *restrict pa = hm + t * 50;
+            const forecast_real *restrict pb = &ctx->params.lstm_recurrent_kernel[0][0];
+            forecast_real *restrict pc = gates + t * 200;
             for (size_t i = 0; i < n; i++) {
-                for (size_t k = 0; k < 50; k++) {
-                    const forecast_real a = pa[i * 500 + k];
-                    for (size_t j = 0; j < 200; j++)
-                        pc[i * 2000 + j] += a * pb[k * 200 + j];
+                for (size_t j0 = 0; j0 < 192; j0 += 32) {
+                    forecast_real acc[32];
+                    for (size_t l = 0; l < 32; l++)
+                        acc[l] = pc[i * 2000 + j0 + l];
+                    for (size_t k = 0; k < 50; k++) {
+                        const forecast_real a = pa[i * 500 + k];
+                        for (size_t l = 0; l < 32; l++)
+                            acc[l] += a * pb[k * 200 + j0 + l];
+                    }
+                    for (size_t l = 0; l < 32; l++)
+                        pc[i * 2000 + j0 + l] = acc[l];
+                }
+                {
+                    const size_t j0 = 192;
+                    forecast_real acc[8];
+                    for (size_t l = 0; l < 8; l++)
+                        acc[l] = pc[i * 2000 + j0 + l];
+                    for (size_t k = 0; k < 50; k++) {
+                        const forecast_real a = pa[i * 500 + k];
+                        for (size_t l = 0; l < 8; l++)
+                            acc[l] += a * pb[k * 200 + j0 + l];
+                    }
+                    for (size_t l = 0; l < 8; l++)
+                        pc[i * 2000 + j0 + l] = acc[l];
                 }
             }
         }
@@ -149,15 +194,17 @@ static inline void forecast_lstm_step(forecast_ctx *ctx, size_t n, size_t t, int
             memset(hm + b * 500, 0, 50 * sizeof *hm);
     }
     for (size_t b = 0; b < n; b++) {
-        forecast_real *z = gates + (b * 10 + t) * 200;
-        forecast_real *ct = c + (b * 10 + t) * 50;
-        forecast_real *ht = h + (b * 10 + t) * 50;
+        forecast_real *restrict z = gates + (b * 10 + t) * 200;
+        forecast_real *restrict ct = c + (b * 10 + t) * 50;
+        forecast_real *restrict ht = h + (b * 10 + t) * 50;
+        /* c[t-1]; at t = 0 the zero row hm[b][0] */
+        const forecast_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
         for (size_t j = 0; j < 50; j++) {
             const forecast_real ig = forecast_act_sigmoid(z[j]);
             const forecast_real fg = forecast_act_sigmoid(z[50 + j]);
             const forecast_real gg = forecast_act_tanh(z[100 + j]);
             const forecast_real og = forecast_act_sigmoid(z[150 + j]);
-            const forecast_real prev = t > 0 ? c[(b * 10 + t - 1) * 50 + j] : 0;
+            const forecast_real prev = cp[j];
             z[j] = ig;
             z[50 + j] = fg;
             z[100 + j] = gg;
@@ -173,18 +220,21 @@ static inline void forecast_lstm_step_back(forecast_ctx *ctx, size_t n, size_t t
 {
     const forecast_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
     const forecast_real *c = &ctx->lstm_c[0][0]; /* [n, 10, 50] */
+    const forecast_real *hm = &ctx->lstm_hm[0][0]; /* [n, 10, 50] */
     const forecast_real *dout = &ctx->lstm_dout[0][0]; /* [n, 10, 50] */
     forecast_real *dz = &ctx->lstm_dz[0][0]; /* [n, 10, 200] */
     forecast_real *dh = &ctx->lstm_dh[0][0]; /* [n, 50] */
     forecast_real *dc = &ctx->lstm_dc[0][0]; /* [n, 50] */
     for (size_t b = 0; b < n; b++) {
-        const forecast_real *gt = gates + (b * 10 + t) * 200;
-        const forecast_real *ct = c + (b * 10 + t) * 50;
-        forecast_real *dzt = dz + (b * 10 + t) * 200;
+        const forecast_real *restrict gt = gates + (b * 10 + t) * 200;
+        const forecast_real *restrict ct = c + (b * 10 + t) * 50;
+        /* c[t-1]; at t = 0 the zero row hm[b][0] */
+        const forecast_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
+        forecast_real *restrict dzt = dz + (b * 10 + t) * 200;
         for (size_t j = 0; j < 50; j++) {
             const forecast_real dhj = dh[b * 50 + j] + dout[(b * 10 + t) * 50 + j];
             const forecast_real ig = gt[j], fg = gt[50 + j], gg = gt[100 + j], og = gt[150 + j];
-            const forecast_real prev = t > 0 ? c[(b * 10 + t - 1) * 50 + j] : 0;
+            const forecast_real prev = cp[j];
             const forecast_real tc = forecast_act_tanh(ct[j]);
             const forecast_real dcj = dc[b * 50 + j] + dhj * og * forecast_dact_tanh(tc);
             dzt[j] = dcj * gg * forecast_dact_sigmoid(ig);
@@ -197,16 +247,22 @@ static inline void forecast_lstm_step_back(forecast_ctx *ctx, size_t n, size_t t
     if (t > 0) {
         /* dh[n, 50] = dz[t][n, 200] x recurrent_kernel^T */
         {
-            const forecast_real *pa = dz + t * 200;
-            const forecast_real *pb = &ctx->params.lstm_recurrent_kernel[0][0];
-            forecast_real *pc = dh;
+            const forecast_real *restrict pa = dz + t * 200;
+            const forecast_real *restrict pb = &ctx->params.lstm_recurrent_kernel[0][0];
+            forecast_real *restrict pc = dh;
             for (size_t i = 0; i < n; i++) {
-                for (size_t j = 0; j < 50; j++)
-                    pc[i * 50 + j] = 0;
-                for (size_t k = 0; k < 200; k++) {
-                    const forecast_real a = pa[i * 2000 + k];
-                    for (size_t j = 0; j < 50; j++)
-                        pc[i * 50 + j] += a * pb[j * 200 + k];
+                for (size_t j = 0; j < 50; j++) {
+                    forecast_real s[16] = {0};
+                    size_t k = 0;
+                    for (; k + 16 <= (size_t)(200); k += 16)
+                        for (size_t l = 0; l < 16; l++)
+                            s[l] += pa[i * 2000 + k + l] * pb[j * 200 + k + l];
+                    for (size_t l = 0; k + l < (size_t)(200); l++)
+                        s[l] += pa[i * 2000 + k + l] * pb[j * 200 + k + l];
+                    for (size_t w = 16 / 2; w > 0; w /= 2)
+                        for (size_t l = 0; l < w; l++)
+                            s[l] += s[l + w];
+                    pc[i * 50 + j] = s[0];
                 }
             }
         }
@@ -224,14 +280,34 @@ static void forecast_lstm_forward(forecast_ctx *ctx, const forecast_real *in, si
         for (size_t j = 0; j < 200; j++)
             gates[r * 200 + j] = ctx->params.lstm_bias[j];
     {
-        const forecast_real *pa = xs;
-        const forecast_real *pb = &ctx->params.lstm_kernel[0][0];
-        forecast_real *pc = gates;
+        const forecast_real *restrict pa = xs;
+        const forecast_real *restrict pb = &ctx->params.lstm_kernel[0][0];
+        forecast_real *restrict pc = gates;
         for (size_t i = 0; i < n * 10; i++) {
-            for (size_t k = 0; k < 1; k++) {
-                const forecast_real a = pa[i * 1 + k];
-                for (size_t j = 0; j < 200; j++)
-                    pc[i * 200 + j] += a * pb[k * 200 + j];
+            for (size_t j0 = 0; j0 < 192; j0 += 32) {
+                forecast_real acc[32];
+                for (size_t l = 0; l < 32; l++)
+                    acc[l] = pc[i * 200 + j0 + l];
+                for (size_t k = 0; k < 1; k++) {
+                    const forecast_real a = pa[i * 1 + k];
+                    for (size_t l = 0; l < 32; l++)
+                        acc[l] += a * pb[k * 200 + j0 + l];
+                }
+                for (size_t l = 0; l < 32; l++)
+                    pc[i * 200 + j0 + l] = acc[l];
+            }
+            {
+                const size_t j0 = 192;
+                forecast_real acc[8];
+                for (size_t l = 0; l < 8; l++)
+                    acc[l] = pc[i * 200 + j0 + l];
+                for (size_t k = 0; k < 1; k++) {
+                    const forecast_real a = pa[i * 1 + k];
+                    for (size_t l = 0; l < 8; l++)
+                        acc[l] += a * pb[k * 200 + j0 + l];
+                }
+                for (size_t l = 0; l < 8; l++)
+                    pc[i * 200 + j0 + l] = acc[l];
             }
         }
     }
@@ -268,26 +344,66 @@ static void forecast_lstm_backward(forecast_ctx *ctx, const forecast_real *in, f
     forecast_lstm_step_back(ctx, n, 0);
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
     {
-        const forecast_real *pa = xs;
-        const forecast_real *pb = dz;
-        forecast_real *pc = &ctx->grads.lstm_kernel[0][0];
+        const forecast_real *restrict pa = xs;
+        const forecast_real *restrict pb = dz;
+        forecast_real *restrict pc = &ctx->grads.lstm_kernel[0][0];
         for (size_t i = 0; i < 1; i++) {
-            for (size_t k = 0; k < n * 10; k++) {
-                const forecast_real a = pa[k * 1 + i];
-                for (size_t j = 0; j < 200; j++)
-                    pc[i * 200 + j] += a * pb[k * 200 + j];
+            for (size_t j0 = 0; j0 < 192; j0 += 32) {
+                forecast_real acc[32];
+                for (size_t l = 0; l < 32; l++)
+                    acc[l] = pc[i * 200 + j0 + l];
+                for (size_t k = 0; k < n * 10; k++) {
+                    const forecast_real a = pa[k * 1 + i];
+                    for (size_t l = 0; l < 32; l++)
+                        acc[l] += a * pb[k * 200 + j0 + l];
+                }
+                for (size_t l = 0; l < 32; l++)
+                    pc[i * 200 + j0 + l] = acc[l];
+            }
+            {
+                const size_t j0 = 192;
+                forecast_real acc[8];
+                for (size_t l = 0; l < 8; l++)
+                    acc[l] = pc[i * 200 + j0 + l];
+                for (size_t k = 0; k < n * 10; k++) {
+                    const forecast_real a = pa[k * 1 + i];
+                    for (size_t l = 0; l < 8; l++)
+                        acc[l] += a * pb[k * 200 + j0 + l];
+                }
+                for (size_t l = 0; l < 8; l++)
+                    pc[i * 200 + j0 + l] = acc[l];
             }
         }
     }
     {
-        const forecast_real *pa = hm;
-        const forecast_real *pb = dz;
-        forecast_real *pc = &ctx->grads.lstm_recurrent_kernel[0][0];
+        const forecast_real *restrict pa = hm;
+        const forecast_real *restrict pb = dz;
+        forecast_real *restrict pc = &ctx->grads.lstm_recurrent_kernel[0][0];
         for (size_t i = 0; i < 50; i++) {
-            for (size_t k = 0; k < n * 10; k++) {
-                const forecast_real a = pa[k * 50 + i];
-                for (size_t j = 0; j < 200; j++)
-                    pc[i * 200 + j] += a * pb[k * 200 + j];
+            for (size_t j0 = 0; j0 < 192; j0 += 32) {
+                forecast_real acc[32];
+                for (size_t l = 0; l < 32; l++)
+                    acc[l] = pc[i * 200 + j0 + l];
+                for (size_t k = 0; k < n * 10; k++) {
+                    const forecast_real a = pa[k * 50 + i];
+                    for (size_t l = 0; l < 32; l++)
+                        acc[l] += a * pb[k * 200 + j0 + l];
+                }
+                for (size_t l = 0; l < 32; l++)
+                    pc[i * 200 + j0 + l] = acc[l];
+            }
+            {
+                const size_t j0 = 192;
+                forecast_real acc[8];
+                for (size_t l = 0; l < 8; l++)
+                    acc[l] = pc[i * 200 + j0 + l];
+                for (size_t k = 0; k < n * 10; k++) {
+                    const forecast_real a = pa[k * 50 + i];
+                    for (size_t l = 0; l < 8; l++)
+                        acc[l] += a * pb[k * 200 + j0 + l];
+                }
+                for (size_t l = 0; l < 8; l++)
+                    pc[i * 200 + j0 + l] = acc[l];
             }
         }
     }
@@ -297,16 +413,22 @@ static void forecast_lstm_backward(forecast_ctx *ctx, const forecast_real *in, f
     if (din) {
         /* din[n * 10, 1] = dz x kernel^T */
         {
-            const forecast_real *pa = dz;
-            const forecast_real *pb = &ctx->params.lstm_kernel[0][0];
-            forecast_real *pc = din;
+            const forecast_real *restrict pa = dz;
+            const forecast_real *restrict pb = &ctx->params.lstm_kernel[0][0];
+            forecast_real *restrict pc = din;
             for (size_t i = 0; i < n * 10; i++) {
-                for (size_t j = 0; j < 1; j++)
-                    pc[i * 1 + j] = 0;
-                for (size_t k = 0; k < 200; k++) {
-                    const forecast_real a = pa[i * 200 + k];
-                    for (size_t j = 0; j < 1; j++)
-                        pc[i * 1 + j] += a * pb[j * 200 + k];
+                for (size_t j = 0; j < 1; j++) {
+                    forecast_real s[16] = {0};
+                    size_t k = 0;
+                    for (; k + 16 <= (size_t)(200); k += 16)
+                        for (size_t l = 0; l < 16; l++)
+                            s[l] += pa[i * 200 + k + l] * pb[j * 200 + k + l];
+                    for (size_t l = 0; k + l < (size_t)(200); l++)
+                        s[l] += pa[i * 200 + k + l] * pb[j * 200 + k + l];
+                    for (size_t w = 16 / 2; w > 0; w /= 2)
+                        for (size_t l = 0; l < w; l++)
+                            s[l] += s[l + w];
+                    pc[i * 1 + j] = s[0];
                 }
             }
         }
@@ -328,14 +450,34 @@ static inline void forecast_lstm_1_step(forecast_ctx *ctx, size_t n, size_t t, i
         }
         /* the four gates at once: z[n, 200] += h[t-1][n, 50] x recurrent_kernel[50, 200] */
         {
-            const forecast_real *pa = hm + t * 50;
-            const forecast_real *pb = &ctx->params.lstm_1_recurrent_kernel[0][0];
-            forecast_real *pc = gates + t * 200;
+            const forecast_real *restrict pa = hm + t * 50;
+            const forecast_real *restrict pb = &ctx->params.lstm_1_recurrent_kernel[0][0];
+            forecast_real *restrict pc = gates + t * 200;
             for (size_t i = 0; i < n; i++) {
-                for (size_t k = 0; k < 50; k++) {
-                    const forecast_real a = pa[i * 500 + k];
-                    for (size_t j = 0; j < 200; j++)
-                        pc[i * 2000 + j] += a * pb[k * 200 + j];
+                for (size_t j0 = 0; j0 < 192; j0 += 32) {
+                    forecast_real acc[32];
+                    for (size_t l = 0; l < 32; l++)
+                        acc[l] = pc[i * 2000 + j0 + l];
+                    for (size_t k = 0; k < 50; k++) {
+                        const forecast_real a = pa[i * 500 + k];
+                        for (size_t l = 0; l < 32; l++)
+                            acc[l] += a * pb[k * 200 + j0 + l];
+                    }
+                    for (size_t l = 0; l < 32; l++)
+                        pc[i * 2000 + j0 + l] = acc[l];
+                }
+                {
+                    const size_t j0 = 192;
+                    forecast_real acc[8];
+                    for (size_t l = 0; l < 8; l++)
+                        acc[l] = pc[i * 2000 + j0 + l];
+                    for (size_t k = 0; k < 50; k++) {
+                        const forecast_real a = pa[i * 500 + k];
+                        for (size_t l = 0; l < 8; l++)
+                            acc[l] += a * pb[k * 200 + j0 + l];
+                    }
+                    for (size_t l = 0; l < 8; l++)
+                        pc[i * 2000 + j0 + l] = acc[l];
                 }
             }
         }
@@ -344,15 +486,17 @@ static inline void forecast_lstm_1_step(forecast_ctx *ctx, size_t n, size_t t, i
             memset(hm + b * 500, 0, 50 * sizeof *hm);
     }
     for (size_t b = 0; b < n; b++) {
-        forecast_real *z = gates + (b * 10 + t) * 200;
-        forecast_real *ct = c + (b * 10 + t) * 50;
-        forecast_real *ht = h + (b * 10 + t) * 50;
+        forecast_real *restrict z = gates + (b * 10 + t) * 200;
+        forecast_real *restrict ct = c + (b * 10 + t) * 50;
+        forecast_real *restrict ht = h + (b * 10 + t) * 50;
+        /* c[t-1]; at t = 0 the zero row hm[b][0] */
+        const forecast_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
         for (size_t j = 0; j < 50; j++) {
             const forecast_real ig = forecast_act_sigmoid(z[j]);
             const forecast_real fg = forecast_act_sigmoid(z[50 + j]);
             const forecast_real gg = forecast_act_tanh(z[100 + j]);
             const forecast_real og = forecast_act_sigmoid(z[150 + j]);
-            const forecast_real prev = t > 0 ? c[(b * 10 + t - 1) * 50 + j] : 0;
+            const forecast_real prev = cp[j];
             z[j] = ig;
             z[50 + j] = fg;
             z[100 + j] = gg;
@@ -368,18 +512,21 @@ static inline void forecast_lstm_1_step_back(forecast_ctx *ctx, size_t n, size_t
 {
     const forecast_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
     const forecast_real *c = &ctx->lstm_1_c[0][0]; /* [n, 10, 50] */
+    const forecast_real *hm = &ctx->lstm_1_hm[0][0]; /* [n, 10, 50] */
     const forecast_real *dout = &ctx->lstm_1_dout[0][0]; /* [n, 1, 50] */
     forecast_real *dz = &ctx->lstm_1_dz[0][0]; /* [n, 10, 200] */
     forecast_real *dh = &ctx->lstm_1_dh[0][0]; /* [n, 50] */
     forecast_real *dc = &ctx->lstm_1_dc[0][0]; /* [n, 50] */
     for (size_t b = 0; b < n; b++) {
-        const forecast_real *gt = gates + (b * 10 + t) * 200;
-        const forecast_real *ct = c + (b * 10 + t) * 50;
-        forecast_real *dzt = dz + (b * 10 + t) * 200;
+        const forecast_real *restrict gt = gates + (b * 10 + t) * 200;
+        const forecast_real *restrict ct = c + (b * 10 + t) * 50;
+        /* c[t-1]; at t = 0 the zero row hm[b][0] */
+        const forecast_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
+        forecast_real *restrict dzt = dz + (b * 10 + t) * 200;
         for (size_t j = 0; j < 50; j++) {
             const forecast_real dhj = dh[b * 50 + j] + (t == 9 ? dout[b * 50 + j] : 0);
             const forecast_real ig = gt[j], fg = gt[50 + j], gg = gt[100 + j], og = gt[150 + j];
-            const forecast_real prev = t > 0 ? c[(b * 10 + t - 1) * 50 + j] : 0;
+            const forecast_real prev = cp[j];
             const forecast_real tc = forecast_act_tanh(ct[j]);
             const forecast_real dcj = dc[b * 50 + j] + dhj * og * forecast_dact_tanh(tc);
             dzt[j] = dcj * gg * forecast_dact_sigmoid(ig);
@@ -392,16 +539,22 @@ static inline void forecast_lstm_1_step_back(forecast_ctx *ctx, size_t n, size_t
     if (t > 0) {
         /* dh[n, 50] = dz[t][n, 200] x recurrent_kernel^T */
         {
-            const forecast_real *pa = dz + t * 200;
-            const forecast_real *pb = &ctx->params.lstm_1_recurrent_kernel[0][0];
-            forecast_real *pc = dh;
+            const forecast_real *restrict pa = dz + t * 200;
+            const forecast_real *restrict pb = &ctx->params.lstm_1_recurrent_kernel[0][0];
+            forecast_real *restrict pc = dh;
             for (size_t i = 0; i < n; i++) {
-                for (size_t j = 0; j < 50; j++)
-                    pc[i * 50 + j] = 0;
-                for (size_t k = 0; k < 200; k++) {
-                    const forecast_real a = pa[i * 2000 + k];
-                    for (size_t j = 0; j < 50; j++)
-                        pc[i * 50 + j] += a * pb[j * 200 + k];
+                for (size_t j = 0; j < 50; j++) {
+                    forecast_real s[16] = {0};
+                    size_t k = 0;
+                    for (; k + 16 <= (size_t)(200); k += 16)
+                        for (size_t l = 0; l < 16; l++)
+                            s[l] += pa[i * 2000 + k + l] * pb[j * 200 + k + l];
+                    for (size_t l = 0; k + l < (size_t)(200); l++)
+                        s[l] += pa[i * 2000 + k + l] * pb[j * 200 + k + l];
+                    for (size_t w = 16 / 2; w > 0; w /= 2)
+                        for (size_t l = 0; l < w; l++)
+                            s[l] += s[l + w];
+                    pc[i * 50 + j] = s[0];
                 }
             }
         }
@@ -419,14 +572,34 @@ static void forecast_lstm_1_forward(forecast_ctx *ctx, const forecast_real *in, 
         for (size_t j = 0; j < 200; j++)
             gates[r * 200 + j] = ctx->params.lstm_1_bias[j];
     {
-        const forecast_real *pa = xs;
-        const forecast_real *pb = &ctx->params.lstm_1_kernel[0][0];
-        forecast_real *pc = gates;
+        const forecast_real *restrict pa = xs;
+        const forecast_real *restrict pb = &ctx->params.lstm_1_kernel[0][0];
+        forecast_real *restrict pc = gates;
         for (size_t i = 0; i < n * 10; i++) {
-            for (size_t k = 0; k < 50; k++) {
-                const forecast_real a = pa[i * 50 + k];
-                for (size_t j = 0; j < 200; j++)
-                    pc[i * 200 + j] += a * pb[k * 200 + j];
+            for (size_t j0 = 0; j0 < 192; j0 += 32) {
+                forecast_real acc[32];
+                for (size_t l = 0; l < 32; l++)
+                    acc[l] = pc[i * 200 + j0 + l];
+                for (size_t k = 0; k < 50; k++) {
+                    const forecast_real a = pa[i * 50 + k];
+                    for (size_t l = 0; l < 32; l++)
+                        acc[l] += a * pb[k * 200 + j0 + l];
+                }
+                for (size_t l = 0; l < 32; l++)
+                    pc[i * 200 + j0 + l] = acc[l];
+            }
+            {
+                const size_t j0 = 192;
+                forecast_real acc[8];
+                for (size_t l = 0; l < 8; l++)
+                    acc[l] = pc[i * 200 + j0 + l];
+                for (size_t k = 0; k < 50; k++) {
+                    const forecast_real a = pa[i * 50 + k];
+                    for (size_t l = 0; l < 8; l++)
+                        acc[l] += a * pb[k * 200 + j0 + l];
+                }
+                for (size_t l = 0; l < 8; l++)
+                    pc[i * 200 + j0 + l] = acc[l];
             }
         }
     }
@@ -465,26 +638,66 @@ static void forecast_lstm_1_backward(forecast_ctx *ctx, const forecast_real *in,
     forecast_lstm_1_step_back(ctx, n, 0);
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
     {
-        const forecast_real *pa = xs;
-        const forecast_real *pb = dz;
-        forecast_real *pc = &ctx->grads.lstm_1_kernel[0][0];
+        const forecast_real *restrict pa = xs;
+        const forecast_real *restrict pb = dz;
+        forecast_real *restrict pc = &ctx->grads.lstm_1_kernel[0][0];
         for (size_t i = 0; i < 50; i++) {
-            for (size_t k = 0; k < n * 10; k++) {
-                const forecast_real a = pa[k * 50 + i];
-                for (size_t j = 0; j < 200; j++)
-                    pc[i * 200 + j] += a * pb[k * 200 + j];
+            for (size_t j0 = 0; j0 < 192; j0 += 32) {
+                forecast_real acc[32];
+                for (size_t l = 0; l < 32; l++)
+                    acc[l] = pc[i * 200 + j0 + l];
+                for (size_t k = 0; k < n * 10; k++) {
+                    const forecast_real a = pa[k * 50 + i];
+                    for (size_t l = 0; l < 32; l++)
+                        acc[l] += a * pb[k * 200 + j0 + l];
+                }
+                for (size_t l = 0; l < 32; l++)
+                    pc[i * 200 + j0 + l] = acc[l];
+            }
+            {
+                const size_t j0 = 192;
+                forecast_real acc[8];
+                for (size_t l = 0; l < 8; l++)
+                    acc[l] = pc[i * 200 + j0 + l];
+                for (size_t k = 0; k < n * 10; k++) {
+                    const forecast_real a = pa[k * 50 + i];
+                    for (size_t l = 0; l < 8; l++)
+                        acc[l] += a * pb[k * 200 + j0 + l];
+                }
+                for (size_t l = 0; l < 8; l++)
+                    pc[i * 200 + j0 + l] = acc[l];
             }
         }
     }
     {
-        const forecast_real *pa = hm;
-        const forecast_real *pb = dz;
-        forecast_real *pc = &ctx->grads.lstm_1_recurrent_kernel[0][0];
+        const forecast_real *restrict pa = hm;
+        const forecast_real *restrict pb = dz;
+        forecast_real *restrict pc = &ctx->grads.lstm_1_recurrent_kernel[0][0];
         for (size_t i = 0; i < 50; i++) {
-            for (size_t k = 0; k < n * 10; k++) {
-                const forecast_real a = pa[k * 50 + i];
-                for (size_t j = 0; j < 200; j++)
-                    pc[i * 200 + j] += a * pb[k * 200 + j];
+            for (size_t j0 = 0; j0 < 192; j0 += 32) {
+                forecast_real acc[32];
+                for (size_t l = 0; l < 32; l++)
+                    acc[l] = pc[i * 200 + j0 + l];
+                for (size_t k = 0; k < n * 10; k++) {
+                    const forecast_real a = pa[k * 50 + i];
+                    for (size_t l = 0; l < 32; l++)
+                        acc[l] += a * pb[k * 200 + j0 + l];
+                }
+                for (size_t l = 0; l < 32; l++)
+                    pc[i * 200 + j0 + l] = acc[l];
+            }
+            {
+                const size_t j0 = 192;
+                forecast_real acc[8];
+                for (size_t l = 0; l < 8; l++)
+                    acc[l] = pc[i * 200 + j0 + l];
+                for (size_t k = 0; k < n * 10; k++) {
+                    const forecast_real a = pa[k * 50 + i];
+                    for (size_t l = 0; l < 8; l++)
+                        acc[l] += a * pb[k * 200 + j0 + l];
+                }
+                for (size_t l = 0; l < 8; l++)
+                    pc[i * 200 + j0 + l] = acc[l];
             }
         }
     }
@@ -494,16 +707,22 @@ static void forecast_lstm_1_backward(forecast_ctx *ctx, const forecast_real *in,
     if (din) {
         /* din[n * 10, 50] = dz x kernel^T */
         {
-            const forecast_real *pa = dz;
-            const forecast_real *pb = &ctx->params.lstm_1_kernel[0][0];
-            forecast_real *pc = din;
+            const forecast_real *restrict pa = dz;
+            const forecast_real *restrict pb = &ctx->params.lstm_1_kernel[0][0];
+            forecast_real *restrict pc = din;
             for (size_t i = 0; i < n * 10; i++) {
-                for (size_t j = 0; j < 50; j++)
-                    pc[i * 50 + j] = 0;
-                for (size_t k = 0; k < 200; k++) {
-                    const forecast_real a = pa[i * 200 + k];
-                    for (size_t j = 0; j < 50; j++)
-                        pc[i * 50 + j] += a * pb[j * 200 + k];
+                for (size_t j = 0; j < 50; j++) {
+                    forecast_real s[16] = {0};
+                    size_t k = 0;
+                    for (; k + 16 <= (size_t)(200); k += 16)
+                        for (size_t l = 0; l < 16; l++)
+                            s[l] += pa[i * 200 + k + l] * pb[j * 200 + k + l];
+                    for (size_t l = 0; k + l < (size_t)(200); l++)
+                        s[l] += pa[i * 200 + k + l] * pb[j * 200 + k + l];
+                    for (size_t w = 16 / 2; w > 0; w /= 2)
+                        for (size_t l = 0; l < w; l++)
+                            s[l] += s[l + w];
+                    pc[i * 50 + j] = s[0];
                 }
             }
         }
@@ -521,14 +740,22 @@ static void forecast_dense_forward(forecast_ctx *ctx, const forecast_real *in, s
             z[r * 25 + j] = ctx->params.dense_bias[j];
     /* z[n * 1, 25] += in x kernel[50, 25] */
     {
-        const forecast_real *pa = in;
-        const forecast_real *pb = &ctx->params.dense_kernel[0][0];
-        forecast_real *pc = z;
+        const forecast_real *restrict pa = in;
+        const forecast_real *restrict pb = &ctx->params.dense_kernel[0][0];
+        forecast_real *restrict pc = z;
         for (size_t i = 0; i < n * 1; i++) {
-            for (size_t k = 0; k < 50; k++) {
-                const forecast_real a = pa[i * 50 + k];
-                for (size_t j = 0; j < 25; j++)
-                    pc[i * 25 + j] += a * pb[k * 25 + j];
+            {
+                const size_t j0 = 0;
+                forecast_real acc[25];
+                for (size_t l = 0; l < 25; l++)
+                    acc[l] = pc[i * 25 + j0 + l];
+                for (size_t k = 0; k < 50; k++) {
+                    const forecast_real a = pa[i * 50 + k];
+                    for (size_t l = 0; l < 25; l++)
+                        acc[l] += a * pb[k * 25 + j0 + l];
+                }
+                for (size_t l = 0; l < 25; l++)
+                    pc[i * 25 + j0 + l] = acc[l];
             }
         }
     }
@@ -545,14 +772,22 @@ static void forecast_dense_backward(forecast_ctx *ctx, const forecast_real *in, 
         dz[r] = da[r] * forecast_dact_linear(a[r]);
     /* kernel += in^T x dz */
     {
-        const forecast_real *pa = in;
-        const forecast_real *pb = dz;
-        forecast_real *pc = &ctx->grads.dense_kernel[0][0];
+        const forecast_real *restrict pa = in;
+        const forecast_real *restrict pb = dz;
+        forecast_real *restrict pc = &ctx->grads.dense_kernel[0][0];
         for (size_t i = 0; i < 50; i++) {
-            for (size_t k = 0; k < n * 1; k++) {
-                const forecast_real a = pa[k * 50 + i];
-                for (size_t j = 0; j < 25; j++)
-                    pc[i * 25 + j] += a * pb[k * 25 + j];
+            {
+                const size_t j0 = 0;
+                forecast_real acc[25];
+                for (size_t l = 0; l < 25; l++)
+                    acc[l] = pc[i * 25 + j0 + l];
+                for (size_t k = 0; k < n * 1; k++) {
+                    const forecast_real a = pa[k * 50 + i];
+                    for (size_t l = 0; l < 25; l++)
+                        acc[l] += a * pb[k * 25 + j0 + l];
+                }
+                for (size_t l = 0; l < 25; l++)
+                    pc[i * 25 + j0 + l] = acc[l];
             }
         }
     }
@@ -562,16 +797,22 @@ static void forecast_dense_backward(forecast_ctx *ctx, const forecast_real *in, 
     if (din) {
         /* din[n * 1, 50] = dz x kernel^T */
         {
-            const forecast_real *pa = dz;
-            const forecast_real *pb = &ctx->params.dense_kernel[0][0];
-            forecast_real *pc = din;
+            const forecast_real *restrict pa = dz;
+            const forecast_real *restrict pb = &ctx->params.dense_kernel[0][0];
+            forecast_real *restrict pc = din;
             for (size_t i = 0; i < n * 1; i++) {
-                for (size_t j = 0; j < 50; j++)
-                    pc[i * 50 + j] = 0;
-                for (size_t k = 0; k < 25; k++) {
-                    const forecast_real a = pa[i * 25 + k];
-                    for (size_t j = 0; j < 50; j++)
-                        pc[i * 50 + j] += a * pb[j * 25 + k];
+                for (size_t j = 0; j < 50; j++) {
+                    forecast_real s[16] = {0};
+                    size_t k = 0;
+                    for (; k + 16 <= (size_t)(25); k += 16)
+                        for (size_t l = 0; l < 16; l++)
+                            s[l] += pa[i * 25 + k + l] * pb[j * 25 + k + l];
+                    for (size_t l = 0; k + l < (size_t)(25); l++)
+                        s[l] += pa[i * 25 + k + l] * pb[j * 25 + k + l];
+                    for (size_t w = 16 / 2; w > 0; w /= 2)
+                        for (size_t l = 0; l < w; l++)
+                            s[l] += s[l + w];
+                    pc[i * 50 + j] = s[0];
                 }
             }
         }
@@ -589,14 +830,22 @@ static void forecast_dense_1_forward(forecast_ctx *ctx, const forecast_real *in,
             z[r * 1 + j] = ctx->params.dense_1_bias[j];
     /* z[n * 1, 1] += in x kernel[25, 1] */
     {
-        const forecast_real *pa = in;
-        const forecast_real *pb = &ctx->params.dense_1_kernel[0][0];
-        forecast_real *pc = z;
+        const forecast_real *restrict pa = in;
+        const forecast_real *restrict pb = &ctx->params.dense_1_kernel[0][0];
+        forecast_real *restrict pc = z;
         for (size_t i = 0; i < n * 1; i++) {
-            for (size_t k = 0; k < 25; k++) {
-                const forecast_real a = pa[i * 25 + k];
-                for (size_t j = 0; j < 1; j++)
-                    pc[i * 1 + j] += a * pb[k * 1 + j];
+            {
+                const size_t j0 = 0;
+                forecast_real acc[1];
+                for (size_t l = 0; l < 1; l++)
+                    acc[l] = pc[i * 1 + j0 + l];
+                for (size_t k = 0; k < 25; k++) {
+                    const forecast_real a = pa[i * 25 + k];
+                    for (size_t l = 0; l < 1; l++)
+                        acc[l] += a * pb[k * 1 + j0 + l];
+                }
+                for (size_t l = 0; l < 1; l++)
+                    pc[i * 1 + j0 + l] = acc[l];
             }
         }
     }
@@ -613,14 +862,22 @@ static void forecast_dense_1_backward(forecast_ctx *ctx, const forecast_real *in
         dz[r] = da[r] * forecast_dact_linear(a[r]);
     /* kernel += in^T x dz */
     {
-        const forecast_real *pa = in;
-        const forecast_real *pb = dz;
-        forecast_real *pc = &ctx->grads.dense_1_kernel[0][0];
+        const forecast_real *restrict pa = in;
+        const forecast_real *restrict pb = dz;
+        forecast_real *restrict pc = &ctx->grads.dense_1_kernel[0][0];
         for (size_t i = 0; i < 25; i++) {
-            for (size_t k = 0; k < n * 1; k++) {
-                const forecast_real a = pa[k * 25 + i];
-                for (size_t j = 0; j < 1; j++)
-                    pc[i * 1 + j] += a * pb[k * 1 + j];
+            {
+                const size_t j0 = 0;
+                forecast_real acc[1];
+                for (size_t l = 0; l < 1; l++)
+                    acc[l] = pc[i * 1 + j0 + l];
+                for (size_t k = 0; k < n * 1; k++) {
+                    const forecast_real a = pa[k * 25 + i];
+                    for (size_t l = 0; l < 1; l++)
+                        acc[l] += a * pb[k * 1 + j0 + l];
+                }
+                for (size_t l = 0; l < 1; l++)
+                    pc[i * 1 + j0 + l] = acc[l];
             }
         }
     }
@@ -630,16 +887,22 @@ static void forecast_dense_1_backward(forecast_ctx *ctx, const forecast_real *in
     if (din) {
         /* din[n * 1, 25] = dz x kernel^T */
         {
-            const forecast_real *pa = dz;
-            const forecast_real *pb = &ctx->params.dense_1_kernel[0][0];
-            forecast_real *pc = din;
+            const forecast_real *restrict pa = dz;
+            const forecast_real *restrict pb = &ctx->params.dense_1_kernel[0][0];
+            forecast_real *restrict pc = din;
             for (size_t i = 0; i < n * 1; i++) {
-                for (size_t j = 0; j < 25; j++)
-                    pc[i * 25 + j] = 0;
-                for (size_t k = 0; k < 1; k++) {
-                    const forecast_real a = pa[i * 1 + k];
-                    for (size_t j = 0; j < 25; j++)
-                        pc[i * 25 + j] += a * pb[j * 1 + k];
+                for (size_t j = 0; j < 25; j++) {
+                    forecast_real s[16] = {0};
+                    size_t k = 0;
+                    for (; k + 16 <= (size_t)(1); k += 16)
+                        for (size_t l = 0; l < 16; l++)
+                            s[l] += pa[i * 1 + k + l] * pb[j * 1 + k + l];
+                    for (size_t l = 0; k + l < (size_t)(1); l++)
+                        s[l] += pa[i * 1 + k + l] * pb[j * 1 + k + l];
+                    for (size_t w = 16 / 2; w > 0; w /= 2)
+                        for (size_t l = 0; l < w; l++)
+                            s[l] += s[l + w];
+                    pc[i * 25 + j] = s[0];
                 }
             }
         }
@@ -708,6 +971,7 @@ forecast_real forecast_forward_train(forecast_ctx *ctx, const forecast_real *x, 
 
 void forecast_backward(forecast_ctx *ctx, const forecast_real *x, size_t n, forecast_real scale)
 {
+    ctx->grads_clear = 0;
     forecast_real *d = &ctx->dense_1_dout[0][0];
     for (size_t r = 0; r < n * FORECAST_OUTPUT_SIZE; r++)
         d[r] *= scale;
@@ -720,6 +984,7 @@ void forecast_backward(forecast_ctx *ctx, const forecast_real *x, size_t n, fore
 void forecast_zero_grads(forecast_ctx *ctx)
 {
     memset(&ctx->grads, 0, sizeof ctx->grads);
+    ctx->grads_clear = 1;
 }
 
 lstmc_status forecast_update(forecast_ctx *ctx)
@@ -730,17 +995,49 @@ lstmc_status forecast_update(forecast_ctx *ctx)
                              ctx->grads.flat, &cfg, ctx->step, FORECAST_PARAM_COUNT);
 }
 
+/* The Adam step of forecast_update (the same operations as lstmc_adam_step_f32,
+ * so the same bits) fused with clearing the gradients for the next batch:
+ * one pass over the parameters that the compiler vectorises. */
+static void forecast_adam_and_clear(forecast_ctx *ctx)
+{
+    /* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */
+    double p1 = 1, p2 = 1, b1 = 0.90000000000000002, b2 = 0.999;
+    for (uint64_t t = ++ctx->step; t > 0; t >>= 1) {
+        if (t & 1) {
+            p1 *= b1;
+            p2 *= b2;
+        }
+        b1 *= b1;
+        b2 *= b2;
+    }
+    const forecast_real alpha = (forecast_real)(0.001 * sqrt(1.0 - p2) / (1.0 - p1));
+    const forecast_real one_minus_beta_1 = (forecast_real)(1.0 - 0.90000000000000002);
+    const forecast_real one_minus_beta_2 = (forecast_real)(1.0 - 0.999);
+    const forecast_real epsilon = (forecast_real)9.9999999999999995e-08;
+    forecast_real *restrict w = ctx->params.flat, *restrict m = ctx->opt_m.flat;
+    forecast_real *restrict v = ctx->opt_v.flat, *restrict g = ctx->grads.flat;
+    for (size_t i = 0; i < FORECAST_PARAM_COUNT; i++) {
+        const forecast_real gi = g[i];
+        m[i] += (gi - m[i]) * one_minus_beta_1;
+        v[i] += (gi * gi - v[i]) * one_minus_beta_2;
+        w[i] -= (m[i] * alpha) / (sqrtf(v[i]) + epsilon);
+        g[i] = 0;
+    }
+    ctx->grads_clear = 1;
+}
+
 forecast_real forecast_train_batch(forecast_ctx *ctx, const forecast_real *x, const forecast_real *y, size_t n)
 {
     double total = 0;
-    forecast_zero_grads(ctx);
+    if (!ctx->grads_clear)
+        forecast_zero_grads(ctx);
     for (size_t off = 0; off < n; off += FORECAST_BATCH) {
         const size_t k = n - off < FORECAST_BATCH ? n - off : FORECAST_BATCH;
         const forecast_real loss = forecast_forward_train(ctx, x + off * FORECAST_INPUT_SIZE, y + off * FORECAST_OUTPUT_SIZE, k);
         forecast_backward(ctx, x + off * FORECAST_INPUT_SIZE, k, (forecast_real)k / (forecast_real)n);
         total += (double)loss * (double)k;
     }
-    (void)forecast_update(ctx);
+    forecast_adam_and_clear(ctx);
     return n ? (forecast_real)(total / (double)n) : 0;
 }
 

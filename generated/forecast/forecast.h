@@ -64,6 +64,7 @@ typedef struct forecast_ctx {
     forecast_params opt_m; /* Adam m, SGD velocity, RMSprop momentum */
     forecast_params opt_v; /* Adam v, RMSprop velocity */
     uint64_t step; /* optimizer steps taken */
+    int grads_clear; /* nonzero: grads are all zero (zero_grads, train_batch's update) */
     int fixed_masks; /* nonzero: forecast_forward_train keeps the masks in mask */
     lstmc_rng mask_rng[1]; /* one stream per dropout site */
     forecast_real mask[FORECAST_BATCH][1]; /* [BATCH][MASK_SIZE]: 0 or 1/(1-rate) */

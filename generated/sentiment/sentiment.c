@@ -32,12 +32,30 @@ const size_t sentiment_tensor_offsets[SENTIMENT_TENSOR_COUNT] = {
     2651700, /* dense/bias */
 };
 
+static inline float sentiment_exp(float x)
+{
+    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    /* k = round(x / ln 2): adding and taking away 1.5 * 2^23 rounds to an integer */
+    const float k = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+    const float r = (x - k * 0.693359375f) + k * 2.12194440e-4f;
+    float q = 1.9875691500e-4f;
+    q = q * r + 1.3981999507e-3f;
+    q = q * r + 8.3334519073e-3f;
+    q = q * r + 4.1665795894e-2f;
+    q = q * r + 1.6666665459e-1f;
+    q = q * r + 5.0000001201e-1f;
+    const int32_t bits = ((int32_t)k + 127) * 8388608; /* 2^k: (k + 127) << 23 */
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return ((q * r * r + r) + 1) * scale;
+}
+
 static inline sentiment_real sentiment_act_sigmoid(sentiment_real x)
 {
-    if (x >= 0)
-        return 1 / (1 + expf(-x));
-    const sentiment_real z = expf(x);
-    return z / (1 + z);
+    /* e^-|x| never overflows; 1 / (1 + e) for x >= 0, e / (1 + e) below */
+    const float z = sentiment_exp(-fabsf(x));
+    const float s = 1 / (1 + z), zs = z * s;
+    return x >= 0 ? s : zs;
 }
 
 static inline sentiment_real sentiment_dact_sigmoid(sentiment_real y)
@@ -47,7 +65,13 @@ static inline sentiment_real sentiment_dact_sigmoid(sentiment_real y)
 
 static inline sentiment_real sentiment_act_tanh(sentiment_real x)
 {
-    return tanhf(x);
+    /* |x| < 0.625: Cephes' tanhf polynomial; else 1 - 2 / (e^2|x| + 1) */
+    const float a = fabsf(x), z = x * x;
+    const float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z
+                          - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z
+                         - 3.33332819422e-1f) * z * x + x;
+    const float large = copysignf(1 - 2 / (sentiment_exp(2 * a) + 1), x);
+    return a < 0.625f ? small : large;
 }
 
 static inline sentiment_real sentiment_dact_tanh(sentiment_real y)
@@ -97,6 +121,7 @@ lstmc_status sentiment_init(sentiment_ctx *ctx, uint64_t seed)
                              kind[i], t->rank, t->shape);
     }
     memset(&ctx->grads, 0, sizeof ctx->grads);
+    ctx->grads_clear = 1;
     memset(&ctx->opt_m, 0, sizeof ctx->opt_m);
     memset(&ctx->opt_v, 0, sizeof ctx->opt_v);
     ctx->step = 0;
@@ -172,15 +197,17 @@ static inline void sentiment_lstm_step(sentiment_ctx *ctx, size_t n, size_t t, i
             memset(hm + b * 10000, 0, 100 * sizeof *hm);
     }
     for (size_t b = 0; b < n; b++) {
-        sentiment_real *z = gates + (b * 100 + t) * 400;
-        sentiment_real *ct = c + (b * 100 + t) * 100;
-        sentiment_real *ht = h + (b * 100 + t) * 100;
+        sentiment_real *restrict z = gates + (b * 100 + t) * 400;
+        sentiment_real *restrict ct = c + (b * 100 + t) * 100;
+        sentiment_real *restrict ht = h + (b * 100 + t) * 100;
+        /* c[t-1]; at t = 0 the zero row hm[b][0] */
+        const sentiment_real *restrict cp = t > 0 ? c + (b * 100 + t - 1) * 100 : hm + b * 10000;
         for (size_t j = 0; j < 100; j++) {
             const sentiment_real ig = sentiment_act_sigmoid(z[j]);
             const sentiment_real fg = sentiment_act_sigmoid(z[100 + j]);
             const sentiment_real gg = sentiment_act_tanh(z[200 + j]);
             const sentiment_real og = sentiment_act_sigmoid(z[300 + j]);
-            const sentiment_real prev = t > 0 ? c[(b * 100 + t - 1) * 100 + j] : 0;
+            const sentiment_real prev = cp[j];
             z[j] = ig;
             z[100 + j] = fg;
             z[200 + j] = gg;
@@ -196,18 +223,21 @@ static inline void sentiment_lstm_step_back(sentiment_ctx *ctx, size_t n, size_t
 {
     const sentiment_real *gates = &ctx->lstm_gates[0][0]; /* [n, 100, 400] */
     const sentiment_real *c = &ctx->lstm_c[0][0]; /* [n, 100, 100] */
+    const sentiment_real *hm = &ctx->lstm_hm[0][0]; /* [n, 100, 100] */
     const sentiment_real *dout = &ctx->lstm_dout[0][0]; /* [n, 1, 100] */
     sentiment_real *dz = &ctx->lstm_dz[0][0]; /* [n, 100, 400] */
     sentiment_real *dh = &ctx->lstm_dh[0][0]; /* [n, 100] */
     sentiment_real *dc = &ctx->lstm_dc[0][0]; /* [n, 100] */
     for (size_t b = 0; b < n; b++) {
-        const sentiment_real *gt = gates + (b * 100 + t) * 400;
-        const sentiment_real *ct = c + (b * 100 + t) * 100;
-        sentiment_real *dzt = dz + (b * 100 + t) * 400;
+        const sentiment_real *restrict gt = gates + (b * 100 + t) * 400;
+        const sentiment_real *restrict ct = c + (b * 100 + t) * 100;
+        /* c[t-1]; at t = 0 the zero row hm[b][0] */
+        const sentiment_real *restrict cp = t > 0 ? c + (b * 100 + t - 1) * 100 : hm + b * 10000;
+        sentiment_real *restrict dzt = dz + (b * 100 + t) * 400;
         for (size_t j = 0; j < 100; j++) {
             const sentiment_real dhj = dh[b * 100 + j] + (t == 99 ? dout[b * 100 + j] : 0);
             const sentiment_real ig = gt[j], fg = gt[100 + j], gg = gt[200 + j], og = gt[300 + j];
-            const sentiment_real prev = t > 0 ? c[(b * 100 + t - 1) * 100 + j] : 0;
+            const sentiment_real prev = cp[j];
             const sentiment_real tc = sentiment_act_tanh(ct[j]);
             const sentiment_real dcj = dc[b * 100 + j] + dhj * og * sentiment_dact_tanh(tc);
             dzt[j] = dcj * gg * sentiment_dact_sigmoid(ig);
@@ -422,6 +452,7 @@ sentiment_real sentiment_forward_train(sentiment_ctx *ctx, const sentiment_real 
 
 void sentiment_backward(sentiment_ctx *ctx, const sentiment_real *x, size_t n, sentiment_real scale)
 {
+    ctx->grads_clear = 0;
     sentiment_real *d = &ctx->dense_dout[0][0];
     for (size_t r = 0; r < n * SENTIMENT_OUTPUT_SIZE; r++)
         d[r] *= scale;
@@ -434,6 +465,7 @@ void sentiment_backward(sentiment_ctx *ctx, const sentiment_real *x, size_t n, s
 void sentiment_zero_grads(sentiment_ctx *ctx)
 {
     memset(&ctx->grads, 0, sizeof ctx->grads);
+    ctx->grads_clear = 1;
 }
 
 lstmc_status sentiment_update(sentiment_ctx *ctx)
@@ -444,17 +476,49 @@ lstmc_status sentiment_update(sentiment_ctx *ctx)
                              ctx->grads.flat, &cfg, ctx->step, SENTIMENT_PARAM_COUNT);
 }
 
+/* The Adam step of sentiment_update (the same operations as lstmc_adam_step_f32,
+ * so the same bits) fused with clearing the gradients for the next batch:
+ * one pass over the parameters that the compiler vectorises. */
+static void sentiment_adam_and_clear(sentiment_ctx *ctx)
+{
+    /* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */
+    double p1 = 1, p2 = 1, b1 = 0.90000000000000002, b2 = 0.999;
+    for (uint64_t t = ++ctx->step; t > 0; t >>= 1) {
+        if (t & 1) {
+            p1 *= b1;
+            p2 *= b2;
+        }
+        b1 *= b1;
+        b2 *= b2;
+    }
+    const sentiment_real alpha = (sentiment_real)(0.001 * sqrt(1.0 - p2) / (1.0 - p1));
+    const sentiment_real one_minus_beta_1 = (sentiment_real)(1.0 - 0.90000000000000002);
+    const sentiment_real one_minus_beta_2 = (sentiment_real)(1.0 - 0.999);
+    const sentiment_real epsilon = (sentiment_real)9.9999999999999995e-08;
+    sentiment_real *restrict w = ctx->params.flat, *restrict m = ctx->opt_m.flat;
+    sentiment_real *restrict v = ctx->opt_v.flat, *restrict g = ctx->grads.flat;
+    for (size_t i = 0; i < SENTIMENT_PARAM_COUNT; i++) {
+        const sentiment_real gi = g[i];
+        m[i] += (gi - m[i]) * one_minus_beta_1;
+        v[i] += (gi * gi - v[i]) * one_minus_beta_2;
+        w[i] -= (m[i] * alpha) / (sqrtf(v[i]) + epsilon);
+        g[i] = 0;
+    }
+    ctx->grads_clear = 1;
+}
+
 sentiment_real sentiment_train_batch(sentiment_ctx *ctx, const sentiment_real *x, const sentiment_real *y, size_t n)
 {
     double total = 0;
-    sentiment_zero_grads(ctx);
+    if (!ctx->grads_clear)
+        sentiment_zero_grads(ctx);
     for (size_t off = 0; off < n; off += SENTIMENT_BATCH) {
         const size_t k = n - off < SENTIMENT_BATCH ? n - off : SENTIMENT_BATCH;
         const sentiment_real loss = sentiment_forward_train(ctx, x + off * SENTIMENT_INPUT_SIZE, y + off * SENTIMENT_OUTPUT_SIZE, k);
         sentiment_backward(ctx, x + off * SENTIMENT_INPUT_SIZE, k, (sentiment_real)k / (sentiment_real)n);
         total += (double)loss * (double)k;
     }
-    (void)sentiment_update(ctx);
+    sentiment_adam_and_clear(ctx);
     return n ? (sentiment_real)(total / (double)n) : 0;
 }
 

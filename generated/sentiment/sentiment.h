@@ -59,6 +59,7 @@ typedef struct sentiment_ctx {
     sentiment_params opt_m; /* Adam m, SGD velocity, RMSprop momentum */
     sentiment_params opt_v; /* Adam v, RMSprop velocity */
     uint64_t step; /* optimizer steps taken */
+    int grads_clear; /* nonzero: grads are all zero (zero_grads, train_batch's update) */
     int fixed_masks; /* nonzero: sentiment_forward_train keeps the masks in mask */
     lstmc_rng mask_rng[3]; /* one stream per dropout site */
     sentiment_real mask[SENTIMENT_BATCH][356]; /* [BATCH][MASK_SIZE]: 0 or 1/(1-rate) */

@@ -30,12 +30,30 @@ const size_t vowels_tensor_offsets[VOWELS_TENSOR_COUNT] = {
     46100, /* dense/bias */
 };
 
+static inline float vowels_exp(float x)
+{
+    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    /* k = round(x / ln 2): adding and taking away 1.5 * 2^23 rounds to an integer */
+    const float k = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
+    const float r = (x - k * 0.693359375f) + k * 2.12194440e-4f;
+    float q = 1.9875691500e-4f;
+    q = q * r + 1.3981999507e-3f;
+    q = q * r + 8.3334519073e-3f;
+    q = q * r + 4.1665795894e-2f;
+    q = q * r + 1.6666665459e-1f;
+    q = q * r + 5.0000001201e-1f;
+    const int32_t bits = ((int32_t)k + 127) * 8388608; /* 2^k: (k + 127) << 23 */
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return ((q * r * r + r) + 1) * scale;
+}
+
 static inline vowels_real vowels_act_sigmoid(vowels_real x)
 {
-    if (x >= 0)
-        return 1 / (1 + expf(-x));
-    const vowels_real z = expf(x);
-    return z / (1 + z);
+    /* e^-|x| never overflows; 1 / (1 + e) for x >= 0, e / (1 + e) below */
+    const float z = vowels_exp(-fabsf(x));
+    const float s = 1 / (1 + z), zs = z * s;
+    return x >= 0 ? s : zs;
 }
 
 static inline vowels_real vowels_dact_sigmoid(vowels_real y)
@@ -45,7 +63,13 @@ static inline vowels_real vowels_dact_sigmoid(vowels_real y)
 
 static inline vowels_real vowels_act_tanh(vowels_real x)
 {
-    return tanhf(x);
+    /* |x| < 0.625: Cephes' tanhf polynomial; else 1 - 2 / (e^2|x| + 1) */
+    const float a = fabsf(x), z = x * x;
+    const float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z
+                          - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z
+                         - 3.33332819422e-1f) * z * x + x;
+    const float large = copysignf(1 - 2 / (vowels_exp(2 * a) + 1), x);
+    return a < 0.625f ? small : large;
 }
 
 static inline vowels_real vowels_dact_tanh(vowels_real y)
@@ -87,6 +111,7 @@ lstmc_status vowels_init(vowels_ctx *ctx, uint64_t seed)
                              kind[i], t->rank, t->shape);
     }
     memset(&ctx->grads, 0, sizeof ctx->grads);
+    ctx->grads_clear = 1;
     memset(&ctx->opt_m, 0, sizeof ctx->opt_m);
     memset(&ctx->opt_v, 0, sizeof ctx->opt_v);
     ctx->step = 0;
@@ -115,15 +140,17 @@ static inline void vowels_lstm_step(vowels_ctx *ctx, size_t n, size_t t, int tra
             memset(hm + b * 2900, 0, 100 * sizeof *hm);
     }
     for (size_t b = 0; b < n; b++) {
-        vowels_real *z = gates + (b * 29 + t) * 400;
-        vowels_real *ct = c + (b * 29 + t) * 100;
-        vowels_real *ht = h + (b * 29 + t) * 100;
+        vowels_real *restrict z = gates + (b * 29 + t) * 400;
+        vowels_real *restrict ct = c + (b * 29 + t) * 100;
+        vowels_real *restrict ht = h + (b * 29 + t) * 100;
+        /* c[t-1]; at t = 0 the zero row hm[b][0] */
+        const vowels_real *restrict cp = t > 0 ? c + (b * 29 + t - 1) * 100 : hm + b * 2900;
         for (size_t j = 0; j < 100; j++) {
             const vowels_real ig = vowels_act_sigmoid(z[j]);
             const vowels_real fg = vowels_act_sigmoid(z[100 + j]);
             const vowels_real gg = vowels_act_tanh(z[200 + j]);
             const vowels_real og = vowels_act_sigmoid(z[300 + j]);
-            const vowels_real prev = t > 0 ? c[(b * 29 + t - 1) * 100 + j] : 0;
+            const vowels_real prev = cp[j];
             z[j] = ig;
             z[100 + j] = fg;
             z[200 + j] = gg;
@@ -139,18 +166,21 @@ static inline void vowels_lstm_step_back(vowels_ctx *ctx, size_t n, size_t t)
 {
     const vowels_real *gates = &ctx->lstm_gates[0][0]; /* [n, 29, 400] */
     const vowels_real *c = &ctx->lstm_c[0][0]; /* [n, 29, 100] */
+    const vowels_real *hm = &ctx->lstm_hm[0][0]; /* [n, 29, 100] */
     const vowels_real *dout = &ctx->lstm_dout[0][0]; /* [n, 1, 100] */
     vowels_real *dz = &ctx->lstm_dz[0][0]; /* [n, 29, 400] */
     vowels_real *dh = &ctx->lstm_dh[0][0]; /* [n, 100] */
     vowels_real *dc = &ctx->lstm_dc[0][0]; /* [n, 100] */
     for (size_t b = 0; b < n; b++) {
-        const vowels_real *gt = gates + (b * 29 + t) * 400;
-        const vowels_real *ct = c + (b * 29 + t) * 100;
-        vowels_real *dzt = dz + (b * 29 + t) * 400;
+        const vowels_real *restrict gt = gates + (b * 29 + t) * 400;
+        const vowels_real *restrict ct = c + (b * 29 + t) * 100;
+        /* c[t-1]; at t = 0 the zero row hm[b][0] */
+        const vowels_real *restrict cp = t > 0 ? c + (b * 29 + t - 1) * 100 : hm + b * 2900;
+        vowels_real *restrict dzt = dz + (b * 29 + t) * 400;
         for (size_t j = 0; j < 100; j++) {
             const vowels_real dhj = dh[b * 100 + j] + (t == 28 ? dout[b * 100 + j] : 0);
             const vowels_real ig = gt[j], fg = gt[100 + j], gg = gt[200 + j], og = gt[300 + j];
-            const vowels_real prev = t > 0 ? c[(b * 29 + t - 1) * 100 + j] : 0;
+            const vowels_real prev = cp[j];
             const vowels_real tc = vowels_act_tanh(ct[j]);
             const vowels_real dcj = dc[b * 100 + j] + dhj * og * vowels_dact_tanh(tc);
             dzt[j] = dcj * gg * vowels_dact_sigmoid(ig);
@@ -384,6 +414,7 @@ vowels_real vowels_forward_train(vowels_ctx *ctx, const vowels_real *x, const vo
 
 void vowels_backward(vowels_ctx *ctx, const vowels_real *x, size_t n, vowels_real scale)
 {
+    ctx->grads_clear = 0;
     vowels_real *d = &ctx->dense_dout[0][0];
     for (size_t r = 0; r < n * VOWELS_OUTPUT_SIZE; r++)
         d[r] *= scale;
@@ -394,6 +425,7 @@ void vowels_backward(vowels_ctx *ctx, const vowels_real *x, size_t n, vowels_rea
 void vowels_zero_grads(vowels_ctx *ctx)
 {
     memset(&ctx->grads, 0, sizeof ctx->grads);
+    ctx->grads_clear = 1;
 }
 
 lstmc_status vowels_update(vowels_ctx *ctx)
@@ -404,17 +436,49 @@ lstmc_status vowels_update(vowels_ctx *ctx)
                              ctx->grads.flat, &cfg, ctx->step, VOWELS_PARAM_COUNT);
 }
 
+/* The Adam step of vowels_update (the same operations as lstmc_adam_step_f32,
+ * so the same bits) fused with clearing the gradients for the next batch:
+ * one pass over the parameters that the compiler vectorises. */
+static void vowels_adam_and_clear(vowels_ctx *ctx)
+{
+    /* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */
+    double p1 = 1, p2 = 1, b1 = 0.90000000000000002, b2 = 0.999;
+    for (uint64_t t = ++ctx->step; t > 0; t >>= 1) {
+        if (t & 1) {
+            p1 *= b1;
+            p2 *= b2;
+        }
+        b1 *= b1;
+        b2 *= b2;
+    }
+    const vowels_real alpha = (vowels_real)(0.001 * sqrt(1.0 - p2) / (1.0 - p1));
+    const vowels_real one_minus_beta_1 = (vowels_real)(1.0 - 0.90000000000000002);
+    const vowels_real one_minus_beta_2 = (vowels_real)(1.0 - 0.999);
+    const vowels_real epsilon = (vowels_real)9.9999999999999995e-08;
+    vowels_real *restrict w = ctx->params.flat, *restrict m = ctx->opt_m.flat;
+    vowels_real *restrict v = ctx->opt_v.flat, *restrict g = ctx->grads.flat;
+    for (size_t i = 0; i < VOWELS_PARAM_COUNT; i++) {
+        const vowels_real gi = g[i];
+        m[i] += (gi - m[i]) * one_minus_beta_1;
+        v[i] += (gi * gi - v[i]) * one_minus_beta_2;
+        w[i] -= (m[i] * alpha) / (sqrtf(v[i]) + epsilon);
+        g[i] = 0;
+    }
+    ctx->grads_clear = 1;
+}
+
 vowels_real vowels_train_batch(vowels_ctx *ctx, const vowels_real *x, const vowels_real *y, size_t n)
 {
     double total = 0;
-    vowels_zero_grads(ctx);
+    if (!ctx->grads_clear)
+        vowels_zero_grads(ctx);
     for (size_t off = 0; off < n; off += VOWELS_BATCH) {
         const size_t k = n - off < VOWELS_BATCH ? n - off : VOWELS_BATCH;
         const vowels_real loss = vowels_forward_train(ctx, x + off * VOWELS_INPUT_SIZE, y + off * VOWELS_OUTPUT_SIZE, k);
         vowels_backward(ctx, x + off * VOWELS_INPUT_SIZE, k, (vowels_real)k / (vowels_real)n);
         total += (double)loss * (double)k;
     }
-    (void)vowels_update(ctx);
+    vowels_adam_and_clear(ctx);
     return n ? (vowels_real)(total / (double)n) : 0;
 }
 

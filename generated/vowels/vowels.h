@@ -57,6 +57,7 @@ typedef struct vowels_ctx {
     vowels_params opt_m; /* Adam m, SGD velocity, RMSprop momentum */
     vowels_params opt_v; /* Adam v, RMSprop velocity */
     uint64_t step; /* optimizer steps taken */
+    int grads_clear; /* nonzero: grads are all zero (zero_grads, train_batch's update) */
     int fixed_masks; /* nonzero: vowels_forward_train keeps the masks in mask */
     lstmc_rng mask_rng[1]; /* one stream per dropout site */
     vowels_real mask[VOWELS_BATCH][1]; /* [BATCH][MASK_SIZE]: 0 or 1/(1-rate) */

@@ -11,6 +11,7 @@
 
 #include "vowels.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 
 #define PROGRAM "vowels"
+#define SPEC_HASH "03fea9d822ee8cc9" /* fnv1a64 of the spec's text, as in the weights' metadata */
 #define TOKEN_BOUND 0 /* token ids lie in [0, TOKEN_BOUND); 0: any number */
 #define DEFAULT_SEED 1 /* training.seed */
 #define DEFAULT_EPOCHS 60 /* training.epochs */
@@ -49,11 +51,35 @@ static const char init_help[] =
     "default 1) to W.\n";
 
 static const char predict_help[] =
-    "usage: " PROGRAM " predict --weights W.safetensors --input X.csv\n"
+    "usage: " PROGRAM " predict [--model-dir DIR] --data FILE [--output OUT]\n"
+    "       " PROGRAM " predict --weights W.safetensors --input X.csv\n"
     "\n"
-    "X holds one sample per line: 29 steps x 12 features = 348 numbers, time-major,\n"
-    "comma-separated. Prints one line per sample: the model's outputs (%.9g),\n"
-    "comma-separated.\n";
+    "Predicts on raw data, as Keras' model.predict after the script's own\n"
+    "preprocessing, with the model that '" PROGRAM " train --out DIR' saved in DIR\n"
+    "(default out/vowels): weights.safetensors and the fitted scaler.json,\n"
+    "labels.json, tokenizer.json (those the spec has). FILE is a CSV, .csv.gz or\n"
+    ".xlsx file laid out as the spec's data, prepared as train prepares it but\n"
+    "with the saved state (nothing is fitted again):\n"
+    "  FILE's columns 'lpc1', 'lpc2', 'lpc3', 'lpc4', 'lpc5', 'lpc6', 'lpc7',\n"
+    "  'lpc8', 'lpc9', 'lpc10', 'lpc11' and 'lpc12' (the inputs), 'seq' (the\n"
+    "  sequence id) and 't' (the order) are read (other columns, the target's\n"
+    "  too, are ignored). Consecutive rows with the same 'seq' form one sequence,\n"
+    "  sorted by 't' and padded or truncated to 29 steps.\n"
+    "\n"
+    "Writes CSV with a header to standard output, or atomically to OUT:\n"
+    "  seq,predicted,p_CLASS...: 'seq' is the sequence's id, then the predicted\n"
+    "  class and each class's probability.\n"
+    "\n"
+    "With --weights and --input, X holds prepared samples, one per line:\n"
+    "29 steps x 12 features = 348 numbers, time-major, comma-separated.\n"
+    "Prints the model's outputs (%.9g), comma-separated, one line per sample.\n"
+    "\n"
+    "exit status:\n"
+    "  0  success\n"
+    "  1  bad input: a missing file, column or state file, a state file that\n"
+    "     does not match the spec, a bad cell, too few rows for a window, ...\n"
+    "  2  usage error\n"
+    "  4  the output could not be written\n";
 
 static const char fit_help[] =
     "usage: " PROGRAM " fit-arrays --x X.csv --y Y.csv --epochs N --batch-size B\n"
@@ -164,25 +190,48 @@ static int cmd_init(int argc, char **argv)
     return st == LSTMC_OK ? 0 : report(&err, st);
 }
 
+static int predict_raw(const char *dir, const char *data, const char *text, const char *output);
+
 static int cmd_predict(int argc, char **argv)
 {
-    const char *weights = NULL, *input = NULL;
+    const char *weights = NULL, *input = NULL, *dir = NULL, *data = NULL, *text = NULL,
+               *output = NULL;
     for (int i = 2; i < argc; i++) {
+        const char **opt = NULL;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(predict_help, stdout);
             return 0;
         } else if (strcmp(argv[i], "--weights") == 0) {
-            if (!(weights = option_value(argc, argv, &i)))
-                return 2;
+            opt = &weights;
         } else if (strcmp(argv[i], "--input") == 0) {
-            if (!(input = option_value(argc, argv, &i)))
-                return 2;
+            opt = &input;
+        } else if (strcmp(argv[i], "--model-dir") == 0) {
+            opt = &dir;
+        } else if (strcmp(argv[i], "--data") == 0) {
+            opt = &data;
+        } else if (strcmp(argv[i], "--text") == 0) {
+            opt = &text;
+        } else if (strcmp(argv[i], "--output") == 0 || strcmp(argv[i], "-o") == 0) {
+            opt = &output;
         } else {
             return fail("unknown option '%s' (try 'predict --help')", argv[i]), 2;
         }
+        if (!(*opt = option_value(argc, argv, &i)))
+            return 2;
     }
+    if (data || text) {
+        if (weights || input)
+            return fail("--weights/--input (prepared samples) and --data/--text (raw data) "
+                        "do not go together%s", ""), 2;
+        if (data && text)
+            return fail("give --data FILE or --text FILE, not both%s", ""), 2;
+        return predict_raw(dir ? dir : "out/" PROGRAM, data, text, output);
+    }
+    if (dir || output)
+        return fail("--model-dir and --output go with --data FILE or --text FILE%s", ""), 2;
     if (!weights || !input)
-        return fail("predict needs --weights FILE and --input FILE%s", ""), 2;
+        return fail("predict needs --data FILE (raw data) or --weights FILE and --input FILE "
+                    "(prepared samples)%s", ""), 2;
     int status = 1;
     lstmc_error err;
     memset(&err, 0, sizeof err);
@@ -395,7 +444,8 @@ static const lstmc_pipeline_spec pipeline_spec = {
 
 static const char train_help[] =
     "usage: " PROGRAM " train [--data PATH] [--epochs N] [--batch-size B] [--seed S]\n"
-    "                [--threads N] [--out DIR]\n"
+    "                [--threads N] [--out DIR] [--checkpoint-every N[e|b]]\n"
+    "                [--checkpoint FILE] [--resume [FILE]]\n"
     "\n"
     "Runs the pipeline of specs/vowels.yaml: reads the data, builds the samples, splits\n"
     "them, fits the preprocessing on the training part only, trains the model as\n"
@@ -413,6 +463,21 @@ static const char train_help[] =
     "  --threads N       BLAS threads (default: OpenBLAS' choice)\n"
     "  --out DIR         where the results go (default: out/vowels)\n"
     "\n"
+    "crash-safe training:\n"
+    "  --checkpoint-every N[e|b]\n"
+    "                    write a checkpoint every N epochs (N or Ne) or every N\n"
+    "                    batches (Nb, counted from the start of training)\n"
+    "  --checkpoint FILE where checkpoints go (default: DIR/checkpoint.safetensors,\n"
+    "                    or the --resume FILE)\n"
+    "  --resume [FILE]   continue from the checkpoint FILE (default: the\n"
+    "                    --checkpoint file) written by a run with the same spec,\n"
+    "                    data, --seed and --batch-size; with --threads 1 the\n"
+    "                    weights end bit-identical to an uninterrupted run's\n"
+    "A checkpoint holds the weights, the optimizer state, the position (epoch,\n"
+    "batch, sample order), the shuffle and dropout generators, the history and\n"
+    "the early-stopping state. It is replaced atomically and only by a state\n"
+    "with finite weights: after a divergence the last good one stays.\n"
+    "\n"
     "DIR receives metrics.json, history.csv, predictions.csv, weights.safetensors,\n"
     "the fitted preprocessing state (scaler.json, labels.json, tokenizer.json,\n"
     "those that apply) and the plots (PNG/SVG). Every file is written atomically.\n"
@@ -420,10 +485,11 @@ static const char train_help[] =
     "exit status:\n"
     "  0  success\n"
     "  1  bad input data: a missing file or column, a bad or non-finite cell,\n"
-    "     too few rows for a window, a test class never seen in training, ...\n"
+    "     too few rows for a window, a test class never seen in training, ...,\n"
+    "     or a --resume checkpoint that is missing, damaged or of another run\n"
     "  2  usage error\n"
-    "  3  training diverged: the loss became NaN or infinite\n"
-    "  4  the results could not be written\n";
+    "  3  training diverged: the loss or the weights became NaN or infinite\n"
+    "  4  the results (or a checkpoint) could not be written\n";
 
 enum { TRAIN_OK = 0, TRAIN_DATA = 1, TRAIN_USAGE = 2, TRAIN_DIVERGED = 3, TRAIN_OUTPUT = 4 };
 
@@ -464,11 +530,75 @@ static double *predict_all(vowels_ctx *ctx, const vowels_real *x, size_t n)
     return d;
 }
 
+/* --checkpoint-every N, Ne or Nb: every N >= 1 epochs, or batches for b. */
+static int parse_every(const char *s, unsigned long long *every, int *batches)
+{
+    char *end;
+    if (!s || *s < '0' || *s > '9')
+        return 0;
+    *every = strtoull(s, &end, 10);
+    *batches = *end == 'b';
+    if (*end == 'b' || *end == 'e')
+        end++;
+    return *end == '\0' && *every > 0;
+}
+
+/* Where a checkpoint stands: batch batches done of epoch epoch + 1. */
+static const char *position_text(char *buf, size_t size, size_t epoch, size_t batch)
+{
+    if (batch == 0)
+        snprintf(buf, size, "after epoch %zu", epoch);
+    else
+        snprintf(buf, size, "after batch %zu of epoch %zu", batch, epoch + 1);
+    return buf;
+}
+
+/* Nonzero when the weights and the optimizer state are finite: a state
+ * worth a checkpoint. */
+static int finite_state(const vowels_ctx *ctx)
+{
+    for (size_t i = 0; i < VOWELS_PARAM_COUNT; i++)
+        if (!isfinite(ctx->params.flat[i]) || !isfinite(ctx->opt_m.flat[i]) ||
+            !isfinite(ctx->opt_v.flat[i]))
+            return 0;
+    return 1;
+}
+
+/* Writes a checkpoint at path of the run at `batch` batches into epoch
+ * `epoch` (0-based; batch 0: before its shuffle): ck holds what the run is,
+ * its buffers and the early-stopping state, the arguments the rest. Never
+ * replaces the last checkpoint with weights that are not finite. Returns
+ * TRAIN_OK, TRAIN_DIVERGED or TRAIN_OUTPUT (the message printed). */
+static int save_checkpoint(lstmc_checkpoint *ck, const vowels_ctx *ctx, const lstmc_rng *shuffle,
+                           const char *path, size_t epoch, size_t batch, double total,
+                           size_t seen, double seconds)
+{
+    char where[80];
+    position_text(where, sizeof where, epoch, batch);
+    if (!finite_state(ctx)) {
+        fprintf(stderr, PROGRAM ": error: the weights became infinite or NaN %s; training "
+                "stopped (try a smaller learning rate, or scale the data)\n", where);
+        return TRAIN_DIVERGED;
+    }
+    ck->epoch = epoch;
+    ck->batch = batch;
+    ck->step = ctx->step;
+    ck->shuffle = *shuffle;
+    ck->epoch_loss_sum = total;
+    ck->samples_seen = seen;
+    ck->seconds = seconds;
+    lstmc_error err;
+    memset(&err, 0, sizeof err);
+    lstmc_status st = lstmc_checkpoint_save(path, ck, &err);
+    return st == LSTMC_OK ? TRAIN_OK : (report(&err, st), TRAIN_OUTPUT);
+}
+
 static int cmd_train(int argc, char **argv)
 {
     unsigned long long epochs = DEFAULT_EPOCHS, batch = VOWELS_BATCH, seed = DEFAULT_SEED,
-                       threads = 0;
-    const char *outdir = "out/" PROGRAM;
+                       threads = 0, ck_every = 0;
+    int ck_batches = 0, resume = 0;
+    const char *outdir = "out/" PROGRAM, *ck_path = NULL, *resume_path = NULL;
     lstmc_pipeline_spec spec = pipeline_spec;
     for (int i = 2; i < argc; i++) {
         const char *v;
@@ -490,6 +620,19 @@ static int cmd_train(int argc, char **argv)
             num = &seed;
         } else if (strcmp(argv[i], "--threads") == 0) {
             num = &threads;
+        } else if (strcmp(argv[i], "--checkpoint-every") == 0) {
+            if (!(v = option_value(argc, argv, &i)))
+                return TRAIN_USAGE;
+            if (!parse_every(v, &ck_every, &ck_batches))
+                return fail("--checkpoint-every takes N epochs (N or Ne) or N batches (Nb), "
+                            "N >= 1, not '%s'", v), TRAIN_USAGE;
+        } else if (strcmp(argv[i], "--checkpoint") == 0) {
+            if (!(ck_path = option_value(argc, argv, &i)))
+                return TRAIN_USAGE;
+        } else if (strcmp(argv[i], "--resume") == 0) {
+            resume = 1;
+            if (i + 1 < argc && argv[i + 1][0] != '-')
+                resume_path = argv[++i];
         } else {
             return fail("unknown option '%s' (try 'train --help')", argv[i]), TRAIN_USAGE;
         }
@@ -504,6 +647,15 @@ static int cmd_train(int argc, char **argv)
             }
         }
     }
+    if (ck_path && !ck_every && !resume)
+        return fail("--checkpoint FILE goes with --checkpoint-every or --resume%s", ""),
+               TRAIN_USAGE;
+    char ck_default[4200];
+    snprintf(ck_default, sizeof ck_default, "%s/checkpoint.safetensors", outdir);
+    if (!ck_path)
+        ck_path = resume_path ? resume_path : ck_default;
+    if (!resume_path)
+        resume_path = ck_path;
     if (threads && openblas_set_num_threads)
         openblas_set_num_threads((int)threads);
 
@@ -519,6 +671,8 @@ static int cmd_train(int argc, char **argv)
     size_t *idx = NULL;
     vowels_params *best = NULL;
     vowels_ctx *ctx = NULL;
+    char ck_where[80];
+    const char *ck_last = NULL; /* the last good checkpoint, for a divergence */
 
     double t_prep = seconds_now();
     lstmc_status st = lstmc_pipeline_prepare(&data, &spec, &err);
@@ -546,7 +700,7 @@ static int cmd_train(int argc, char **argv)
     yb = malloc(batch * VOWELS_OUTPUT_SIZE * sizeof *yb);
     loss = calloc(epochs, sizeof *loss);
     val_loss = calloc(epochs, sizeof *val_loss);
-    best = ES_RESTORE ? malloc(sizeof *best) : NULL;
+    best = ES_RESTORE ? calloc(1, sizeof *best) : NULL;
     if (!ctx || !x || !y || !xt || !idx || !xb || !yb || !loss || !val_loss ||
         (ES_RESTORE && !best)) {
         fail("out of memory%s", "");
@@ -570,15 +724,68 @@ static int cmd_train(int argc, char **argv)
         goto done;
     }
 
-    double t0 = seconds_now(), best_value = INFINITY;
-    size_t trained = 0, best_epoch = 0, stale = 0, seen = 0;
-    for (size_t epoch = 0; epoch < epochs; epoch++) {
-        if (SHUFFLE)
+    /* What this run is and the buffers a checkpoint holds; the training
+     * data (validation part included) identified by its hash. */
+    lstmc_checkpoint ck = {
+        .model = PROGRAM,
+        .spec_hash = SPEC_HASH,
+        .dtype = sizeof(vowels_real) == sizeof(float) ? LSTMC_F32 : LSTMC_F64,
+        .param_count = VOWELS_PARAM_COUNT,
+        .seed = seed,
+        .batch_size = batch,
+        .samples = nfit,
+        .data_hash = lstmc_hash_bytes(lstmc_hash_bytes(LSTMC_HASH_INIT, x,
+                                                       n * VOWELS_INPUT_SIZE * sizeof *x),
+                                      y, n * VOWELS_OUTPUT_SIZE * sizeof *y),
+        .n_dropout = VOWELS_MASK_SITES,
+        .max_epochs = epochs,
+        .params = ctx->params.flat,
+        .opt_m = ctx->opt_m.flat,
+        .opt_v = ctx->opt_v.flat,
+        .best = best ? best->flat : NULL,
+        .order = idx,
+        .dropout = ctx->mask_rng,
+        .loss = loss,
+        .val_loss = val_loss,
+        .best_value = INFINITY,
+    };
+    if (resume) {
+        if ((st = lstmc_checkpoint_load(resume_path, &ck, &err)) != LSTMC_OK) {
+            report(&err, st);
+            status = TRAIN_DATA;
+            goto done;
+        }
+        ctx->step = ck.step;
+        shuffle = ck.shuffle;
+        ck_last = resume_path;
+        printf("Resuming from %s (%s)\n",
+               resume_path, position_text(ck_where, sizeof ck_where, ck.epoch, ck.batch));
+    }
+    if (ck_every) {
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s", ck_path);
+        char *slash = strrchr(dir, '/');
+        if (slash && slash != dir && (*slash = '\0', lstmc_make_dirs(dir, &err) != LSTMC_OK)) {
+            report(&err, LSTMC_ERR_IO);
+            goto done;
+        }
+    }
+
+    /* where training starts: the beginning, or the checkpoint resumed */
+    const size_t epoch0 = ck.epoch, batch0 = ck.batch;
+    const double total0 = ck.epoch_loss_sum, seconds0 = ck.seconds;
+    double t0 = seconds_now(), best_value = ck.best_value;
+    size_t trained = epoch0, best_epoch = ck.best_epoch, stale = ck.stale,
+           seen = ck.samples_seen;
+    for (size_t epoch = epoch0; epoch < epochs; epoch++) {
+        /* a checkpoint inside this epoch has drawn its order already */
+        size_t first = epoch == epoch0 ? batch0 : 0;
+        if (SHUFFLE && first == 0)
             lstmc_rng_shuffle(&shuffle, idx, nfit);
         lstmc_progress_begin_epoch(&prog, epoch + 1, NULL);
-        double total = 0;
-        for (size_t off = 0; off < nfit; off += batch) {
-            size_t k = nfit - off < batch ? nfit - off : batch;
+        double total = first ? total0 : 0;
+        for (size_t b = first; b < steps; b++) {
+            size_t off = b * batch, k = nfit - off < batch ? nfit - off : batch;
             for (size_t i = 0; i < k; i++) {
                 memcpy(xb + i * VOWELS_INPUT_SIZE, x + idx[off + i] * VOWELS_INPUT_SIZE,
                        VOWELS_INPUT_SIZE * sizeof *xb);
@@ -590,13 +797,23 @@ static int cmd_train(int argc, char **argv)
                 fprintf(stdout, "\n");
                 fprintf(stderr, PROGRAM ": error: the loss became %g at epoch %zu, batch %zu; "
                         "training stopped (try a smaller learning rate, or scale the data)\n",
-                        l, epoch + 1, (size_t)(off / batch + 1));
+                        l, epoch + 1, b + 1);
                 status = TRAIN_DIVERGED;
                 goto done;
             }
             total += l * (double)k;
             seen += k;
             lstmc_progress_update(&prog, k, &l, NULL);
+            if (ck_every && ck_batches && (epoch * steps + b + 1) % ck_every == 0) {
+                int cs = save_checkpoint(&ck, ctx, &shuffle, ck_path, epoch, b + 1, total, seen,
+                                         seconds0 + seconds_now() - t0);
+                if (cs != TRAIN_OK) {
+                    status = cs;
+                    goto done;
+                }
+                ck_last = ck_path;
+                position_text(ck_where, sizeof ck_where, epoch, b + 1);
+            }
         }
         loss[epoch] = total / (double)nfit;
         trained = epoch + 1;
@@ -612,26 +829,40 @@ static int cmd_train(int argc, char **argv)
             }
         }
         lstmc_progress_end_epoch(&prog, nval > 0, extra_names, &val_loss[epoch], NULL);
-        if (!EARLY_STOPPING)
-            continue;
-        double value = ES_MONITOR_VAL ? val_loss[epoch] : loss[epoch];
-        if (value < best_value - ES_MIN_DELTA) {
-            best_value = value;
-            best_epoch = epoch + 1;
-            stale = 0;
-            if (ES_RESTORE)
-                memcpy(best, &ctx->params, sizeof *best);
-        } else if (++stale >= (ES_PATIENCE > 0 ? ES_PATIENCE : 1)) {
-            if (ES_RESTORE && best_epoch > 0)
-                memcpy(&ctx->params, best, sizeof *best);
-            printf("Early stopping after epoch %zu: no improvement of %s since epoch %zu%s\n",
-                   epoch + 1, ES_MONITOR_VAL ? "val_loss" : "loss", best_epoch,
-                   ES_RESTORE ? " (its weights restored)" : "");
-            break;
+        if (EARLY_STOPPING) {
+            double value = ES_MONITOR_VAL ? val_loss[epoch] : loss[epoch];
+            if (value < best_value - ES_MIN_DELTA) {
+                best_value = value;
+                best_epoch = epoch + 1;
+                stale = 0;
+                if (ES_RESTORE)
+                    memcpy(best, &ctx->params, sizeof *best);
+            } else if (++stale >= (ES_PATIENCE > 0 ? ES_PATIENCE : 1)) {
+                if (ES_RESTORE && best_epoch > 0)
+                    memcpy(&ctx->params, best, sizeof *best);
+                printf("Early stopping after epoch %zu: no improvement of %s since epoch "
+                       "%zu%s\n", epoch + 1, ES_MONITOR_VAL ? "val_loss" : "loss", best_epoch,
+                       ES_RESTORE ? " (its weights restored)" : "");
+                break;
+            }
+            ck.best_value = best_value;
+            ck.best_epoch = best_epoch;
+            ck.stale = stale;
+        }
+        if (ck_every && !ck_batches && (epoch + 1) % ck_every == 0) {
+            int cs = save_checkpoint(&ck, ctx, &shuffle, ck_path, epoch + 1, 0, 0, seen,
+                                     seconds0 + seconds_now() - t0);
+            if (cs != TRAIN_OK) {
+                status = cs;
+                goto done;
+            }
+            ck_last = ck_path;
+            position_text(ck_where, sizeof ck_where, epoch + 1, 0);
         }
     }
     lstmc_pipeline_history h = {trained, loss, nval > 0 ? val_loss : NULL,
-                                seconds_now() - t0, seen, best_epoch ? best_epoch : trained};
+                                seconds0 + seconds_now() - t0, seen,
+                                best_epoch ? best_epoch : trained};
 
     pred_test = predict_all(ctx, xt, data.n_test);
     /* the train predictions only place a series' fit on the forecast plot */
@@ -668,6 +899,9 @@ static int cmd_train(int argc, char **argv)
                spec.formats & LSTMC_FORMAT_PNG ? "png" : "svg");
     status = fflush(stdout) == 0 && !ferror(stdout) ? TRAIN_OK : TRAIN_OUTPUT;
 done:
+    if (status == TRAIN_DIVERGED && ck_last)
+        fprintf(stderr, PROGRAM ": note: the last good checkpoint, %s, is kept (%s)\n", ck_last,
+                ck_where);
     lstmc_pipeline_result_free(&res);
     lstmc_pipeline_data_free(&data);
     free(x);
@@ -681,6 +915,96 @@ done:
     free(pred_train);
     free(pred_test);
     free(best);
+    vowels_destroy(ctx);
+    return status;
+}
+
+/* ---- predict on raw data ------------------------------------------ */
+
+/* predict --data FILE | --text FILE|-: the weights and the fitted state
+ * train saved in dir, FILE prepared as train prepares its data (the
+ * runtime's lstmc_pipeline_prepare_table), the model's predictions in the
+ * data's units or as classes, as CSV on stdout or atomically in output. */
+static int predict_raw(const char *dir, const char *data, const char *text, const char *output)
+{
+    const lstmc_pipeline_spec *spec = &pipeline_spec;
+    if (text && spec->samples != LSTMC_SAMPLES_TOKENS)
+        return fail("--text is for a text input; give the data with --data FILE%s", ""),
+               TRAIN_USAGE;
+    int status = TRAIN_DATA;
+    lstmc_error err;
+    memset(&err, 0, sizeof err);
+    lstmc_pipeline_data state;
+    lstmc_pipeline_inputs in;
+    memset(&state, 0, sizeof state);
+    memset(&in, 0, sizeof in);
+    lstmc_table *table = NULL;
+    vowels_real *x = NULL;
+    double *y = NULL;
+    vowels_ctx *ctx = NULL;
+    char wpath[4200];
+    lstmc_status st = lstmc_pipeline_load_state(&state, spec, dir, &err);
+    if (st == LSTMC_OK) {
+        if (!(ctx = vowels_create())) {
+            fail("out of memory%s", "");
+            goto done;
+        }
+        snprintf(wpath, sizeof wpath, "%s/weights.safetensors", dir);
+        st = vowels_load(ctx, wpath, &err);
+    }
+    if (st == LSTMC_OK && text) {
+        bool std_in = strcmp(text, "-") == 0;
+        FILE *src = std_in ? stdin : fopen(text, "r");
+        if (!src) {
+            fprintf(stderr, "%s: error: cannot open: %s\n", text, strerror(errno));
+            goto done;
+        }
+        st = lstmc_pipeline_read_lines(&table, src, std_in ? "<stdin>" : text, spec, &err);
+        if (!std_in)
+            fclose(src);
+    } else if (st == LSTMC_OK) {
+        st = lstmc_pipeline_read_table(&table, data, spec, &err);
+    }
+    if (st == LSTMC_OK)
+        st = lstmc_pipeline_prepare_table(&in, &state, spec, table, &err);
+    if (st != LSTMC_OK) {
+        report(&err, st);
+        goto done;
+    }
+    if (!(x = to_real(in.x, in.n * VOWELS_INPUT_SIZE)) || !(y = predict_all(ctx, x, in.n))) {
+        fail("out of memory%s", "");
+        goto done;
+    }
+    status = TRAIN_OUTPUT;
+    if (output) {
+        FILE *f;
+        lstmc_atomic_file *af;
+        if ((st = lstmc_atomic_open(&af, &f, output, &err)) == LSTMC_OK) {
+            st = lstmc_pipeline_predictions_write(f, &in, &state, spec, y, &err);
+            if (st == LSTMC_OK)
+                st = lstmc_atomic_commit(af, &err);
+            else
+                lstmc_atomic_abort(af);
+        }
+    } else {
+        st = lstmc_pipeline_predictions_write(stdout, &in, &state, spec, y, &err);
+        if (st == LSTMC_OK && (fflush(stdout) != 0 || ferror(stdout))) {
+            snprintf(err.msg, sizeof err.msg, "cannot write the predictions: %s",
+                     strerror(errno));
+            st = LSTMC_ERR_IO;
+        }
+    }
+    if (st != LSTMC_OK) {
+        report(&err, st);
+        goto done;
+    }
+    status = TRAIN_OK;
+done:
+    lstmc_pipeline_inputs_free(&in);
+    lstmc_pipeline_data_free(&state);
+    lstmc_table_free(table);
+    free(x);
+    free(y);
     vowels_destroy(ctx);
     return status;
 }

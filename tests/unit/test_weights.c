@@ -498,6 +498,16 @@ static void test_refuse_header_above_limit(void **state)
                             "100000000 bytes");
 }
 
+/* The limit itself passes the limit check: 100000000 = 0x05F5E100 is then
+ * refused only because the file is shorter. */
+static void test_header_at_limit(void **state)
+{
+    struct tmp *t = *state;
+    spill(t->path, "\x00\xE1\xF5\x05\0\0\0\0{}", 10);
+    expect_refusal(t->path, "header length 100000000 is larger than the 2 bytes "
+                            "after it");
+}
+
 static void test_refuse_header_length_huge(void **state)
 {
     struct tmp *t = *state;
@@ -1073,6 +1083,7 @@ int main(void)
         T(test_refuse_too_short),
         T(test_refuse_empty_file),
         T(test_refuse_header_above_limit),
+        T(test_header_at_limit),
         T(test_refuse_header_length_huge),
         T(test_refuse_header_longer_than_file),
         T(test_refuse_invalid_json),
