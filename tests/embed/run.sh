@@ -30,6 +30,9 @@ data=tests/pipeline/data
 OPENBLAS_NUM_THREADS=1
 export OPENBLAS_NUM_THREADS
 strict="-std=c99 -Wall -Wextra -Wpedantic -Wconversion -Werror -O2"
+# A sanitized build's runtime needs its programs built with the same
+# sanitizers (tests/meson.build passes them; empty otherwise).
+san=${SAN_CFLAGS:-}
 
 fail() {
     echo "FAIL $case_name: $*" >&2
@@ -44,9 +47,9 @@ libs="-L$rtdir -Wl,-rpath,$rtdir -llstmc $(pkg-config --libs openblas 2>/dev/nul
 program() {
     "$lstmc" build "$2" -o "$work/bin" --no-compile >"$work/log" 2>&1 ||
         { cat "$work/log"; fail "build"; }
-    cc -std=c11 $3 -Iruntime $(pkg-config --cflags openblas 2>/dev/null) \
+    cc -std=c11 $3 $san -Iruntime $(pkg-config --cflags openblas 2>/dev/null) \
         -c "$work/bin/$1.c" -o "$work/bin/$1.o" || fail "compiling $1.c"
-    cc -std=c11 $3 -Iruntime "$work/bin/${1}_main.c" "$work/bin/$1.o" $libs \
+    cc -std=c11 $3 $san -Iruntime "$work/bin/${1}_main.c" "$work/bin/$1.o" $libs \
         -o "$work/bin/$1" || fail "compiling ${1}_main.c"
 }
 
@@ -70,7 +73,7 @@ exact() {
         done
     done
     up=$(echo "$name" | tr a-z A-Z)
-    cc -std=c11 -O2 -DMODEL="$name" -DMODEL_UP="$up" -DMAIN_C="\"$work/bin/${name}_main.c\"" \
+    cc -std=c11 -O2 $san -DMODEL="$name" -DMODEL_UP="$up" -DMAIN_C="\"$work/bin/${name}_main.c\"" \
         -I"$work/bin" -I"$work/emb" -Iruntime tests/embed/check.c "$work/bin/$name.o" \
         "$work/emb/emb_model.c" "$work/emb/embq_model.c" $libs -o "$work/check" ||
         fail "compiling check.c"
