@@ -12,7 +12,9 @@
  * context, its forward and its backward. Shapes come from the IR; all loop
  * bounds except the batch rows are literals. Matrix products go through
  * gemm(), which prints a cblas call when the model's batch is above 1 and
- * constant-bound loops otherwise.
+ * constant-bound loops otherwise, in the plain loop's order of additions.
+ * The functions with loops are marked NAME_TARGETS (target_clones: AVX-512,
+ * AVX2, baseline), each version computing the same bits.
  */
 #include "ir.h"
 
@@ -36,8 +38,12 @@ struct em {
 
 /* Partial sums of the loop products' dot products: one vector register. */
 enum { DOT_LANES = 16 };
-/* Columns of C one loop product keeps in registers (floats; half for doubles). */
-enum { AXPY_BLOCK = 32 };
+/* Rows of B one pass over a row of C adds, and rows of C that share one
+ * pass over B (axpy_rows). */
+enum { AXPY_DEPTH = 8, AXPY_ROWS = 4 };
+/* Floats in the widest vector (AVX-512): the LSTM's activation loops run over
+ * a multiple of it (half for doubles). */
+enum { ACT_LANES = 16 };
 
 static const char *fn(const struct em *e, const char *base)
 {
@@ -59,6 +65,140 @@ static const char *lit(const struct em *e, double v)
 /* ------------------------------------------------------------------ */
 /* Small emission helpers                                              */
 
+/* The body of gemm()'s loop over rows i..i+rows-1 of C when B is not
+ * transposed: each row accumulated in place, AXPY_DEPTH rows of B at a time.
+ * Every element is updated as ((c + a0 b0) + a1 b1) + ..., the order of the
+ * plain loop over k, so the result is the same bits. C's rows are loaded and
+ * stored once per AXPY_DEPTH rows of B, each row of B is read once for all
+ * the rows, and the columns are independent, so the vectorised loop never
+ * waits on one sum. */
+static void axpy_rows(struct em *e, int rows, bool ta, long long N, const char *K, long long lda,
+                      long long ldb, long long ldc, bool acc)
+{
+    struct printer *p = e->p;
+    char *endp;
+    long long kc = strtoll(K, &endp, 10);
+    bool deep = *endp != '\0' || kc >= AXPY_DEPTH; /* K not a literal, or at least the depth */
+    for (int r = 0; r < rows; r++) {
+        if (r)
+            pr(p, "%s *restrict c%d = pc + (i + %d) * %lld;", e->R, r, r, ldc);
+        else
+            pr(p, "%s *restrict c0 = pc + i * %lld;", e->R, ldc);
+        if (!acc) {
+            pr(p, "for (size_t j = 0; j < %lld; j++)", N);
+            pr(p, "    c%d[j] = 0;", r);
+        }
+    }
+    pr(p, "size_t k = 0;");
+    for (int pass = deep ? 0 : 1; pass < 2; pass++) {
+        int depth = pass == 0 ? AXPY_DEPTH : 1;
+        if (pass == 0)
+            pr(p, "for (; k + %d <= (size_t)(%s); k += %d) {", AXPY_DEPTH, K, AXPY_DEPTH);
+        else
+            pr(p, "for (; k < (size_t)(%s); k++) {", K);
+        for (int d = 0; d < depth; d++) {
+            char kd[16];
+            snprintf(kd, sizeof kd, d ? "(k + %d)" : "k", d);
+            pr(p, "const %s *restrict b%d = pb + %s * %lld;", e->R, d, kd, ldb);
+        }
+        for (int r = 0; r < rows; r++) {
+            char line[512];
+            size_t len = (size_t)snprintf(line, sizeof line, "const %s", e->R);
+            for (int d = 0; d < depth; d++) {
+                char ri[16], kd[16], kp[16];
+                snprintf(ri, sizeof ri, r ? "(i + %d)" : "i", r);
+                snprintf(kd, sizeof kd, d ? "(k + %d)" : "k", d);
+                snprintf(kp, sizeof kp, d ? "k + %d" : "k", d);
+                if (ta)
+                    len += (size_t)snprintf(line + len, sizeof line - len, " a%d%d = pa[%s * %lld + %s]%s", r, d,
+                                            kd, lda, ri, d + 1 < depth ? "," : ";");
+                else
+                    len += (size_t)snprintf(line + len, sizeof line - len, " a%d%d = pa[%s * %lld + %s]%s", r, d,
+                                            ri, lda, kp, d + 1 < depth ? "," : ";");
+            }
+            pr(p, "%s", line);
+        }
+        pr(p, "for (size_t j = 0; j < %lld; j++) {", N);
+        for (int r = 0; r < rows; r++) {
+            if (depth == 1) {
+                pr(p, "c%d[j] += a%d0 * b0[j];", r, r);
+                continue;
+            }
+            char line[512];
+            size_t len = (size_t)snprintf(line, sizeof line, "c%d[j] = ", r);
+            for (int d = 1; d < depth; d++)
+                line[len++] = '(';
+            len += (size_t)snprintf(line + len, sizeof line - len, "c%d[j]", r);
+            for (int d = 0; d < depth; d++)
+                len += (size_t)snprintf(line + len, sizeof line - len, " + a%d%d * b%d[j]%s", r, d, d,
+                                        d > 0 && d + 1 < depth ? ")" : d == 0 ? ")" : ";");
+            pr(p, "%s", line);
+        }
+        pr(p, "}");
+        pr(p, "}");
+    }
+}
+
+/* The body of gemm()'s loop over rows i..i+rows-1 of C when B is
+ * transposed (its rows contiguous over k): for each column j, the dot
+ * products of the rows of A with row j of B, each summed in DOT_LANES
+ * independent partial sums (a vector register) and then added pairwise, so
+ * the loop vectorises without reassociation; row j of B is read once for
+ * all the rows. */
+static void dot_rows(struct em *e, int rows, bool ta, long long N, const char *K, long long lda,
+                     long long ldb, long long ldc, bool acc)
+{
+    struct printer *p = e->p;
+    char a[AXPY_ROWS][64];
+    for (int r = 0; r < rows; r++) {
+        char ri[16];
+        snprintf(ri, sizeof ri, r ? "(i + %d)" : "i", r);
+        if (ta)
+            snprintf(a[r], sizeof a[r], "pa[(k + l) * %lld + %s]", lda, ri);
+        else
+            snprintf(a[r], sizeof a[r], "pa[%s * %lld + k + l]", ri, lda);
+    }
+    pr(p, "for (size_t j = 0; j < %lld; j++) {", N);
+    for (int r = 0; r < rows; r++)
+        pr(p, "%s s%d[%d] = {0};", e->R, r, DOT_LANES);
+    pr(p, "const %s *restrict bj = pb + j * %lld;", e->R, ldb);
+    pr(p, "size_t k = 0;");
+    pr(p, "for (; k + %d <= (size_t)(%s); k += %d) {", DOT_LANES, K, DOT_LANES);
+    pr(p, "for (size_t l = 0; l < %d; l++) {", DOT_LANES);
+    for (int r = 0; r < rows; r++)
+        pr(p, "s%d[l] += %s * bj[k + l];", r, a[r]);
+    pr(p, "}");
+    pr(p, "}");
+    pr(p, "for (size_t l = 0; k + l < (size_t)(%s); l++) {", K);
+    for (int r = 0; r < rows; r++)
+        pr(p, "s%d[l] += %s * bj[k + l];", r, a[r]);
+    pr(p, "}");
+    for (int r = 0; r < rows; r++) {
+        for (int w = DOT_LANES / 2; w > 1; w /= 2) {
+            pr(p, "for (size_t l = 0; l < %d; l++)", w);
+            pr(p, "    s%d[l] += s%d[l + %d];", r, r, w);
+        }
+        if (r)
+            pr(p, "pc[(i + %d) * %lld + j] %s s%d[0] + s%d[1];", r, ldc, acc ? "+=" : "=", r, r);
+        else
+            pr(p, "pc[i * %lld + j] %s s0[0] + s0[1];", ldc, acc ? "+=" : "=");
+    }
+    pr(p, "}");
+}
+
+/* An upper bound of gemm()'s row count M when the products are loops: the
+ * batch n is 1 then, so M is a literal, n or n * a literal. */
+static long long max_rows(const char *M)
+{
+    char *endp;
+    if (strncmp(M, "n * ", 4) == 0)
+        M += 4;
+    else if (strcmp(M, "n") == 0)
+        return 1;
+    long long v = strtoll(M, &endp, 10);
+    return *endp == '\0' ? v : AXPY_ROWS;
+}
+
 /* C[M][N] (+)= op(A)[M][K] * op(B)[K][N], row-major with leading
  * dimensions; op transposes when ta/tb. M, N, K are C expressions. */
 static void gemm(struct em *e, bool ta, bool tb, const char *M, long long N, const char *K,
@@ -79,63 +219,36 @@ static void gemm(struct em *e, bool ta, bool tb, const char *M, long long N, con
     pr(p, "const %s *restrict pa = %s;", e->R, A);
     pr(p, "const %s *restrict pb = %s;", e->R, B);
     pr(p, "%s *restrict pc = %s;", e->R, C);
+    bool many = max_rows(M) >= AXPY_ROWS;
     if (tb) {
-        /* Rows of B are contiguous over k: dot products, each summed in
-         * DOT_LANES independent partial sums (a vector register) and then
-         * added pairwise, so the loop vectorises without reassociation. */
-        const char *idx = ta ? "pa[(k + l) * %lld + i]" : "pa[i * %lld + k + l]";
-        char an[64];
-        snprintf(an, sizeof an, idx, lda);
-        pr(p, "for (size_t i = 0; i < %s; i++) {", M);
-        pr(p, "for (size_t j = 0; j < %lld; j++) {", N);
-        pr(p, "%s s[%d] = {0};", e->R, DOT_LANES);
-        pr(p, "size_t k = 0;");
-        pr(p, "for (; k + %d <= (size_t)(%s); k += %d)", DOT_LANES, K, DOT_LANES);
-        pr(p, "    for (size_t l = 0; l < %d; l++)", DOT_LANES);
-        pr(p, "        s[l] += %s * pb[j * %lld + k + l];", an, ldb);
-        pr(p, "for (size_t l = 0; k + l < (size_t)(%s); l++)", K);
-        pr(p, "    s[l] += %s * pb[j * %lld + k + l];", an, ldb);
-        pr(p, "for (size_t w = %d / 2; w > 0; w /= 2)", DOT_LANES);
-        pr(p, "    for (size_t l = 0; l < w; l++)");
-        pr(p, "        s[l] += s[l + w];");
-        pr(p, "pc[i * %lld + j] %s s[0];", ldc, acc ? "+=" : "=");
-        pr(p, "}");
+        /* Rows of B are contiguous over k: dot products (dot_rows), for
+         * AXPY_ROWS rows of A at a time while there are that many. */
+        if (many) {
+            pr(p, "size_t i = 0;");
+            pr(p, "for (; i + %d <= (size_t)(%s); i += %d) {", AXPY_ROWS, M, AXPY_ROWS);
+            dot_rows(e, AXPY_ROWS, ta, N, K, lda, ldb, ldc, acc);
+            pr(p, "}");
+            pr(p, "for (; i < (size_t)(%s); i++) {", M);
+        } else {
+            pr(p, "for (size_t i = 0; i < %s; i++) {", M);
+        }
+        dot_rows(e, 1, ta, N, K, lda, ldb, ldc, acc);
         pr(p, "}");
         pr(p, "}");
         return;
     }
-    /* Row i of C in blocks of AXPY_BLOCK columns, each summed over k in
-     * registers: B is read once per row of A, C loaded and stored once. */
-    long long bj = e->f32 ? AXPY_BLOCK : AXPY_BLOCK / 2;
-    long long full = N / bj * bj;
-    char an[64];
-    snprintf(an, sizeof an, ta ? "pa[k * %lld + i]" : "pa[i * %lld + k]", lda);
-    pr(p, "for (size_t i = 0; i < %s; i++) {", M);
-    for (int part = 0; part < 2; part++) {
-        long long w = part == 0 ? bj : N - full;
-        if (w == 0 || (part == 0 && full == 0))
-            continue;
-        if (part == 0)
-            pr(p, "for (size_t j0 = 0; j0 < %lld; j0 += %lld) {", full, bj);
-        else
-            pr(p, "{");
-        if (part == 1)
-            pr(p, "const size_t j0 = %lld;", full);
-        pr(p, "%s acc[%lld];", e->R, w);
-        pr(p, "for (size_t l = 0; l < %lld; l++)", w);
-        if (acc)
-            pr(p, "    acc[l] = pc[i * %lld + j0 + l];", ldc);
-        else
-            pr(p, "    acc[l] = 0;");
-        pr(p, "for (size_t k = 0; k < %s; k++) {", K);
-        pr(p, "const %s a = %s;", e->R, an);
-        pr(p, "for (size_t l = 0; l < %lld; l++)", w);
-        pr(p, "    acc[l] += a * pb[k * %lld + j0 + l];", ldb);
+    /* Rows of C accumulated in place (axpy_rows), AXPY_ROWS at a time while
+     * there are that many. */
+    if (many) {
+        pr(p, "size_t i = 0;");
+        pr(p, "for (; i + %d <= (size_t)(%s); i += %d) {", AXPY_ROWS, M, AXPY_ROWS);
+        axpy_rows(e, AXPY_ROWS, ta, N, K, lda, ldb, ldc, acc);
         pr(p, "}");
-        pr(p, "for (size_t l = 0; l < %lld; l++)", w);
-        pr(p, "    pc[i * %lld + j0 + l] = acc[l];", ldc);
-        pr(p, "}");
+        pr(p, "for (; i < (size_t)(%s); i++) {", M);
+    } else {
+        pr(p, "for (size_t i = 0; i < %s; i++) {", M);
     }
+    axpy_rows(e, 1, ta, N, K, lda, ldb, ldc, acc);
     pr(p, "}");
     pr(p, "}");
 }
@@ -197,6 +310,13 @@ static void time_loop(struct em *e, const char *f, const char *extra, long long 
             pr(p, "%s(ctx, n, t - %lld%s);", f, k + 1, extra);
         pr(p, "}");
     }
+}
+
+/* Marks the function that follows as one of the hot loops, compiled once
+ * per instruction set (emit_source defines NAME_TARGETS). */
+static void targets(struct em *e)
+{
+    pr(e->p, "%s_TARGETS", e->up);
 }
 
 static void trace(struct em *e, int i, const char *what)
@@ -362,6 +482,7 @@ static void lstm_buffers(struct em *e, int i)
         BUF("xm", T * F, "the input times its dropout mask", "%lld, %lld", T, F);
     BUF("gates", T * 4 * U, "i, f, c, o after activation", "%lld, %lld", T, 4 * U);
     BUF("c", T * U, "cell state", "%lld, %lld", T, U);
+    BUF("tc", T * U, "the activation of the cell state, for backward", "%lld, %lld", T, U);
     BUF("h", T * U, "hidden state", "%lld, %lld", T, U);
     BUF("hm", T * U, "h[t-1] as step t uses it", "%lld, %lld", T, U);
     if (!x->l->return_sequences)
@@ -390,10 +511,12 @@ static void lstm_step_functions(struct em *e, int i)
     long long roff = x->rmask >= 0 ? e->m->masks[x->rmask].offset : 0;
 
     trace(e, i, "one forward step");
-    pr(p, "static inline void %s_%s_step(%s_ctx *ctx, size_t n, size_t t, int train)", N, L, N);
+    targets(e);
+    pr(p, "static void %s_%s_step(%s_ctx *ctx, size_t n, size_t t, int train)", N, L, N);
     pr(p, "{");
     pr(p, "%s *gates = &ctx->%s_gates[0][0]; /* [n, %lld, %lld] */", R, L, T, G);
     pr(p, "%s *c = &ctx->%s_c[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    pr(p, "%s *tc = &ctx->%s_tc[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
     pr(p, "%s *h = &ctx->%s_h[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
     pr(p, "%s *hm = &ctx->%s_hm[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
     if (x->rmask < 0)
@@ -422,31 +545,74 @@ static void lstm_step_functions(struct em *e, int i)
     pr(p, "for (size_t b = 0; b < n; b++) {");
     pr(p, "%s *restrict z = gates + (b * %lld + t) * %lld;", R, T, G);
     pr(p, "%s *restrict ct = c + (b * %lld + t) * %lld;", R, T, U);
+    pr(p, "%s *restrict tct = tc + (b * %lld + t) * %lld;", R, T, U);
     pr(p, "%s *restrict ht = h + (b * %lld + t) * %lld;", R, T, U);
     pr(p, "/* c[t-1]; at t = 0 the zero row hm[b][0] */");
     pr(p, "const %s *restrict cp = t > 0 ? c + (b * %lld + t - 1) * %lld : hm + b * %lld;", R, T, U, T * U);
-    pr(p, "for (size_t j = 0; j < %lld; j++) {", U);
-    pr(p, "const %s ig = %s_act_%s(z[j]);", R, N, ract);
-    pr(p, "const %s fg = %s_act_%s(z[%lld + j]);", R, N, ract, U);
-    pr(p, "const %s gg = %s_act_%s(z[%lld + j]);", R, N, act, 2 * U);
-    pr(p, "const %s og = %s_act_%s(z[%lld + j]);", R, N, ract, 3 * U);
-    pr(p, "const %s prev = cp[j];", R);
-    pr(p, "z[j] = ig;");
-    pr(p, "z[%lld + j] = fg;", U);
-    pr(p, "z[%lld + j] = gg;", 2 * U);
-    pr(p, "z[%lld + j] = og;", 3 * U);
-    pr(p, "ct[j] = fg * prev + ig * gg;");
-    pr(p, "ht[j] = og * %s_act_%s(ct[j]);", N, act);
-    pr(p, "}");
+    long long lanes = e->f32 ? ACT_LANES : ACT_LANES / 2, P = (U + lanes - 1) / lanes * lanes;
+    if (P == U) {
+        pr(p, "for (size_t j = 0; j < %lld; j++) {", U);
+        pr(p, "const %s ig = %s_act_%s(z[j]);", R, N, ract);
+        pr(p, "const %s fg = %s_act_%s(z[%lld + j]);", R, N, ract, U);
+        pr(p, "const %s gg = %s_act_%s(z[%lld + j]);", R, N, act, 2 * U);
+        pr(p, "const %s og = %s_act_%s(z[%lld + j]);", R, N, ract, 3 * U);
+        pr(p, "const %s prev = cp[j];", R);
+        pr(p, "z[j] = ig;");
+        pr(p, "z[%lld + j] = fg;", U);
+        pr(p, "z[%lld + j] = gg;", 2 * U);
+        pr(p, "z[%lld + j] = og;", 3 * U);
+        pr(p, "ct[j] = fg * prev + ig * gg;");
+        pr(p, "tct[j] = %s_act_%s(ct[j]);", N, act);
+        pr(p, "ht[j] = og * tct[j];");
+        pr(p, "}");
+    } else {
+        /* U is not a multiple of the vector width: the activations run over
+         * P lanes in a local copy (the lanes past U on zeros), so that they
+         * are all vector code, and only the copies have a scalar tail. */
+        pr(p, "/* i, f, c, o, c[t-1] then c[t], its activation over %lld lanes, the last %lld zero:", P, P - U);
+        pr(p, " * the activations vectorise without a scalar tail */");
+        pr(p, "%s v[6][%lld];", R, P);
+        pr(p, "for (size_t j = %lld; j < %lld; j++)", U, P);
+        pr(p, "    v[0][j] = v[1][j] = v[2][j] = v[3][j] = v[4][j] = 0;");
+        pr(p, "for (size_t j = 0; j < %lld; j++) {", U);
+        pr(p, "v[0][j] = z[j];");
+        for (int g = 1; g < 4; g++)
+            pr(p, "v[%d][j] = z[%lld + j];", g, g * U);
+        pr(p, "v[4][j] = cp[j];");
+        pr(p, "}");
+        pr(p, "for (size_t j = 0; j < %lld; j++) {", P);
+        pr(p, "const %s ig = %s_act_%s(v[0][j]);", R, N, ract);
+        pr(p, "const %s fg = %s_act_%s(v[1][j]);", R, N, ract);
+        pr(p, "const %s gg = %s_act_%s(v[2][j]);", R, N, act);
+        pr(p, "const %s og = %s_act_%s(v[3][j]);", R, N, ract);
+        pr(p, "const %s cj = fg * v[4][j] + ig * gg;", R);
+        pr(p, "v[0][j] = ig;");
+        pr(p, "v[1][j] = fg;");
+        pr(p, "v[2][j] = gg;");
+        pr(p, "v[3][j] = og;");
+        pr(p, "v[4][j] = cj;");
+        pr(p, "v[5][j] = %s_act_%s(cj);", N, act);
+        pr(p, "}");
+        pr(p, "for (size_t j = 0; j < %lld; j++) {", U);
+        pr(p, "z[j] = v[0][j];");
+        for (int g = 1; g < 4; g++)
+            pr(p, "z[%lld + j] = v[%d][j];", g * U, g);
+        pr(p, "ct[j] = v[4][j];");
+        pr(p, "tct[j] = v[5][j];");
+        pr(p, "ht[j] = v[3][j] * v[5][j];");
+        pr(p, "}");
+    }
     pr(p, "}");
     pr(p, "}");
     pr_blank(p);
 
     trace(e, i, "one backward step");
-    pr(p, "static inline void %s_%s_step_back(%s_ctx *ctx, size_t n, size_t t)", N, L, N);
+    targets(e);
+    pr(p, "static void %s_%s_step_back(%s_ctx *ctx, size_t n, size_t t)", N, L, N);
     pr(p, "{");
     pr(p, "const %s *gates = &ctx->%s_gates[0][0]; /* [n, %lld, %lld] */", R, L, T, G);
     pr(p, "const %s *c = &ctx->%s_c[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    pr(p, "const %s *tc = &ctx->%s_tc[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
     pr(p, "const %s *hm = &ctx->%s_hm[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
     pr(p, "const %s *dout = &ctx->%s_dout[0][0]; /* [n, %lld, %lld] */", R, L,
        LL(x->out_steps), U);
@@ -455,7 +621,7 @@ static void lstm_step_functions(struct em *e, int i)
     pr(p, "%s *dc = &ctx->%s_dc[0][0]; /* [n, %lld] */", R, L, U);
     pr(p, "for (size_t b = 0; b < n; b++) {");
     pr(p, "const %s *restrict gt = gates + (b * %lld + t) * %lld;", R, T, G);
-    pr(p, "const %s *restrict ct = c + (b * %lld + t) * %lld;", R, T, U);
+    pr(p, "const %s *restrict tct = tc + (b * %lld + t) * %lld;", R, T, U);
     pr(p, "/* c[t-1]; at t = 0 the zero row hm[b][0] */");
     pr(p, "const %s *restrict cp = t > 0 ? c + (b * %lld + t - 1) * %lld : hm + b * %lld;", R, T, U, T * U);
     pr(p, "%s *restrict dzt = dz + (b * %lld + t) * %lld;", R, T, G);
@@ -468,12 +634,12 @@ static void lstm_step_functions(struct em *e, int i)
     pr(p, "const %s ig = gt[j], fg = gt[%lld + j], gg = gt[%lld + j], og = gt[%lld + j];", R, U,
        2 * U, 3 * U);
     pr(p, "const %s prev = cp[j];", R);
-    pr(p, "const %s tc = %s_act_%s(ct[j]);", R, N, act);
-    pr(p, "const %s dcj = dc[b * %lld + j] + dhj * og * %s_dact_%s(tc);", R, U, N, act);
+    pr(p, "const %s tcj = tct[j];", R);
+    pr(p, "const %s dcj = dc[b * %lld + j] + dhj * og * %s_dact_%s(tcj);", R, U, N, act);
     pr(p, "dzt[j] = dcj * gg * %s_dact_%s(ig);", N, ract);
     pr(p, "dzt[%lld + j] = dcj * prev * %s_dact_%s(fg);", U, N, ract);
     pr(p, "dzt[%lld + j] = dcj * ig * %s_dact_%s(gg);", 2 * U, N, act);
-    pr(p, "dzt[%lld + j] = dhj * tc * %s_dact_%s(og);", 3 * U, N, ract);
+    pr(p, "dzt[%lld + j] = dhj * tcj * %s_dact_%s(og);", 3 * U, N, ract);
     pr(p, "dc[b * %lld + j] = dcj * fg;", U);
     pr(p, "}");
     pr(p, "}");
@@ -1016,6 +1182,7 @@ static void emit_loss(struct em *e)
     pr(p, " * (%s:%d); also writes d loss / d %s. */", m->spec_path,
        m->spec->training.node ? m->spec->training.node->span.line : 0,
        m->layers[last].logits ? "logits" : "output");
+    targets(e);
     pr(p, "static %s %s_loss(%s_ctx *ctx, const %s *y, size_t n)", R, N, N, R);
     pr(p, "{");
     pr(p, "const size_t rows = n * %lld;", S);
@@ -1113,6 +1280,7 @@ static void emit_optimizer(struct em *e)
     pr(p, "/* The Adam step of %s_update (the same operations as lstmc_adam_step_%s,", N, sfx);
     pr(p, " * so the same bits) fused with clearing the gradients for the next batch:");
     pr(p, " * one pass over the parameters that the compiler vectorises. */");
+    targets(e);
     pr(p, "static void %s_adam_and_clear(%s_ctx *ctx)", N, N);
     pr(p, "{");
     pr(p, "/* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */");
@@ -1160,6 +1328,19 @@ static void emit_source(struct em *e, const char *version)
         pr_blank(p);
         pr(p, "#include <cblas.h>");
     }
+    pr_blank(p);
+    pr(p, "/* The functions marked %s_TARGETS hold the loops. On x86-64 with glibc they", U);
+    pr(p, " * are compiled for AVX-512, AVX2 and the baseline, and the dynamic loader");
+    pr(p, " * picks the widest the CPU has (target_clones). Nothing is contracted into");
+    pr(p, " * FMAs or reassociated, so every version computes the same bits. */");
+    pr(p, "#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) && !defined(LSTMC_NO_TARGET_CLONES)");
+    pr(p, "#define %s_TARGETS __attribute__((target_clones(\"avx512f\", \"avx2\", \"default\")))", U);
+    pr(p, "#else");
+    pr(p, "#define %s_TARGETS", U);
+    pr(p, "#endif");
+    pr(p, "#ifdef __clang__");
+    pr(p, "#pragma STDC FP_CONTRACT OFF");
+    pr(p, "#endif");
     pr_blank(p);
     pr(p, "const lstmc_tensor_desc %s_tensors[%s_TENSOR_COUNT] = {", N, U);
     for (int i = 0; i < m->ntensors; i++) {
@@ -1252,12 +1433,14 @@ static void emit_source(struct em *e, const char *version)
         if (ops->helpers)
             ops->helpers(e, i);
         pr(p, "/* %s: %s (%s:%d) */", x->l->name, s, m->spec_path, x->line);
+        targets(e);
         pr(p, "static void %s_%s_forward(%s_ctx *ctx, const %s *in, size_t n, int train)", N,
            x->l->name, N, R);
         pr(p, "{");
         ops->forward(e, i);
         pr(p, "}");
         pr_blank(p);
+        targets(e);
         pr(p, "static void %s_%s_backward(%s_ctx *ctx, const %s *in, %s *din, size_t n)", N,
            x->l->name, N, R, R);
         pr(p, "{");

@@ -14,6 +14,19 @@
 
 #include <cblas.h>
 
+/* The functions marked CLASSIFY_TARGETS hold the loops. On x86-64 with glibc they
+ * are compiled for AVX-512, AVX2 and the baseline, and the dynamic loader
+ * picks the widest the CPU has (target_clones). Nothing is contracted into
+ * FMAs or reassociated, so every version computes the same bits. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) && !defined(LSTMC_NO_TARGET_CLONES)
+#define CLASSIFY_TARGETS __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLASSIFY_TARGETS
+#endif
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 const lstmc_tensor_desc classify_tensors[CLASSIFY_TENSOR_COUNT] = {
     {"lstm/kernel", LSTMC_F32, 2, {4, 200}},
     {"lstm/recurrent_kernel", LSTMC_F32, 2, {50, 200}},
@@ -145,10 +158,12 @@ lstmc_status classify_init(classify_ctx *ctx, uint64_t seed)
 }
 
 /* lstm: one forward step (specs/classify.yaml:8) */
-static inline void classify_lstm_step(classify_ctx *ctx, size_t n, size_t t, int train)
+CLASSIFY_TARGETS
+static void classify_lstm_step(classify_ctx *ctx, size_t n, size_t t, int train)
 {
     classify_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
     classify_real *c = &ctx->lstm_c[0][0]; /* [n, 10, 50] */
+    classify_real *tc = &ctx->lstm_tc[0][0]; /* [n, 10, 50] */
     classify_real *h = &ctx->lstm_h[0][0]; /* [n, 10, 50] */
     classify_real *hm = &ctx->lstm_hm[0][0]; /* [n, 10, 50] */
     (void)train;
@@ -167,30 +182,54 @@ static inline void classify_lstm_step(classify_ctx *ctx, size_t n, size_t t, int
     for (size_t b = 0; b < n; b++) {
         classify_real *restrict z = gates + (b * 10 + t) * 200;
         classify_real *restrict ct = c + (b * 10 + t) * 50;
+        classify_real *restrict tct = tc + (b * 10 + t) * 50;
         classify_real *restrict ht = h + (b * 10 + t) * 50;
         /* c[t-1]; at t = 0 the zero row hm[b][0] */
         const classify_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
+        /* i, f, c, o, c[t-1] then c[t], its activation over 64 lanes, the last 14 zero:
+         * the activations vectorise without a scalar tail */
+        classify_real v[6][64];
+        for (size_t j = 50; j < 64; j++)
+            v[0][j] = v[1][j] = v[2][j] = v[3][j] = v[4][j] = 0;
         for (size_t j = 0; j < 50; j++) {
-            const classify_real ig = classify_act_sigmoid(z[j]);
-            const classify_real fg = classify_act_sigmoid(z[50 + j]);
-            const classify_real gg = classify_act_tanh(z[100 + j]);
-            const classify_real og = classify_act_sigmoid(z[150 + j]);
-            const classify_real prev = cp[j];
-            z[j] = ig;
-            z[50 + j] = fg;
-            z[100 + j] = gg;
-            z[150 + j] = og;
-            ct[j] = fg * prev + ig * gg;
-            ht[j] = og * classify_act_tanh(ct[j]);
+            v[0][j] = z[j];
+            v[1][j] = z[50 + j];
+            v[2][j] = z[100 + j];
+            v[3][j] = z[150 + j];
+            v[4][j] = cp[j];
+        }
+        for (size_t j = 0; j < 64; j++) {
+            const classify_real ig = classify_act_sigmoid(v[0][j]);
+            const classify_real fg = classify_act_sigmoid(v[1][j]);
+            const classify_real gg = classify_act_tanh(v[2][j]);
+            const classify_real og = classify_act_sigmoid(v[3][j]);
+            const classify_real cj = fg * v[4][j] + ig * gg;
+            v[0][j] = ig;
+            v[1][j] = fg;
+            v[2][j] = gg;
+            v[3][j] = og;
+            v[4][j] = cj;
+            v[5][j] = classify_act_tanh(cj);
+        }
+        for (size_t j = 0; j < 50; j++) {
+            z[j] = v[0][j];
+            z[50 + j] = v[1][j];
+            z[100 + j] = v[2][j];
+            z[150 + j] = v[3][j];
+            ct[j] = v[4][j];
+            tct[j] = v[5][j];
+            ht[j] = v[3][j] * v[5][j];
         }
     }
 }
 
 /* lstm: one backward step (specs/classify.yaml:8) */
-static inline void classify_lstm_step_back(classify_ctx *ctx, size_t n, size_t t)
+CLASSIFY_TARGETS
+static void classify_lstm_step_back(classify_ctx *ctx, size_t n, size_t t)
 {
     const classify_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
     const classify_real *c = &ctx->lstm_c[0][0]; /* [n, 10, 50] */
+    const classify_real *tc = &ctx->lstm_tc[0][0]; /* [n, 10, 50] */
     const classify_real *hm = &ctx->lstm_hm[0][0]; /* [n, 10, 50] */
     const classify_real *dout = &ctx->lstm_dout[0][0]; /* [n, 10, 50] */
     classify_real *dz = &ctx->lstm_dz[0][0]; /* [n, 10, 200] */
@@ -198,7 +237,7 @@ static inline void classify_lstm_step_back(classify_ctx *ctx, size_t n, size_t t
     classify_real *dc = &ctx->lstm_dc[0][0]; /* [n, 50] */
     for (size_t b = 0; b < n; b++) {
         const classify_real *restrict gt = gates + (b * 10 + t) * 200;
-        const classify_real *restrict ct = c + (b * 10 + t) * 50;
+        const classify_real *restrict tct = tc + (b * 10 + t) * 50;
         /* c[t-1]; at t = 0 the zero row hm[b][0] */
         const classify_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
         classify_real *restrict dzt = dz + (b * 10 + t) * 200;
@@ -206,12 +245,12 @@ static inline void classify_lstm_step_back(classify_ctx *ctx, size_t n, size_t t
             const classify_real dhj = dh[b * 50 + j] + dout[(b * 10 + t) * 50 + j];
             const classify_real ig = gt[j], fg = gt[50 + j], gg = gt[100 + j], og = gt[150 + j];
             const classify_real prev = cp[j];
-            const classify_real tc = classify_act_tanh(ct[j]);
-            const classify_real dcj = dc[b * 50 + j] + dhj * og * classify_dact_tanh(tc);
+            const classify_real tcj = tct[j];
+            const classify_real dcj = dc[b * 50 + j] + dhj * og * classify_dact_tanh(tcj);
             dzt[j] = dcj * gg * classify_dact_sigmoid(ig);
             dzt[50 + j] = dcj * prev * classify_dact_sigmoid(fg);
             dzt[100 + j] = dcj * ig * classify_dact_tanh(gg);
-            dzt[150 + j] = dhj * tc * classify_dact_sigmoid(og);
+            dzt[150 + j] = dhj * tcj * classify_dact_sigmoid(og);
             dc[b * 50 + j] = dcj * fg;
         }
     }
@@ -223,6 +262,7 @@ static inline void classify_lstm_step_back(classify_ctx *ctx, size_t n, size_t t
 }
 
 /* lstm: LSTM, 50 units, returns sequences (specs/classify.yaml:8) */
+CLASSIFY_TARGETS
 static void classify_lstm_forward(classify_ctx *ctx, const classify_real *in, size_t n, int train)
 {
     classify_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
@@ -247,6 +287,7 @@ static void classify_lstm_forward(classify_ctx *ctx, const classify_real *in, si
     classify_lstm_step(ctx, n, 9, train);
 }
 
+CLASSIFY_TARGETS
 static void classify_lstm_backward(classify_ctx *ctx, const classify_real *in, classify_real *din, size_t n)
 {
     const classify_real *dz = &ctx->lstm_dz[0][0]; /* [n, 10, 200] */
@@ -281,10 +322,12 @@ static void classify_lstm_backward(classify_ctx *ctx, const classify_real *in, c
 }
 
 /* lstm_1: one forward step (specs/classify.yaml:9) */
-static inline void classify_lstm_1_step(classify_ctx *ctx, size_t n, size_t t, int train)
+CLASSIFY_TARGETS
+static void classify_lstm_1_step(classify_ctx *ctx, size_t n, size_t t, int train)
 {
     classify_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
     classify_real *c = &ctx->lstm_1_c[0][0]; /* [n, 10, 50] */
+    classify_real *tc = &ctx->lstm_1_tc[0][0]; /* [n, 10, 50] */
     classify_real *h = &ctx->lstm_1_h[0][0]; /* [n, 10, 50] */
     classify_real *hm = &ctx->lstm_1_hm[0][0]; /* [n, 10, 50] */
     (void)train;
@@ -303,30 +346,54 @@ static inline void classify_lstm_1_step(classify_ctx *ctx, size_t n, size_t t, i
     for (size_t b = 0; b < n; b++) {
         classify_real *restrict z = gates + (b * 10 + t) * 200;
         classify_real *restrict ct = c + (b * 10 + t) * 50;
+        classify_real *restrict tct = tc + (b * 10 + t) * 50;
         classify_real *restrict ht = h + (b * 10 + t) * 50;
         /* c[t-1]; at t = 0 the zero row hm[b][0] */
         const classify_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
+        /* i, f, c, o, c[t-1] then c[t], its activation over 64 lanes, the last 14 zero:
+         * the activations vectorise without a scalar tail */
+        classify_real v[6][64];
+        for (size_t j = 50; j < 64; j++)
+            v[0][j] = v[1][j] = v[2][j] = v[3][j] = v[4][j] = 0;
         for (size_t j = 0; j < 50; j++) {
-            const classify_real ig = classify_act_sigmoid(z[j]);
-            const classify_real fg = classify_act_sigmoid(z[50 + j]);
-            const classify_real gg = classify_act_tanh(z[100 + j]);
-            const classify_real og = classify_act_sigmoid(z[150 + j]);
-            const classify_real prev = cp[j];
-            z[j] = ig;
-            z[50 + j] = fg;
-            z[100 + j] = gg;
-            z[150 + j] = og;
-            ct[j] = fg * prev + ig * gg;
-            ht[j] = og * classify_act_tanh(ct[j]);
+            v[0][j] = z[j];
+            v[1][j] = z[50 + j];
+            v[2][j] = z[100 + j];
+            v[3][j] = z[150 + j];
+            v[4][j] = cp[j];
+        }
+        for (size_t j = 0; j < 64; j++) {
+            const classify_real ig = classify_act_sigmoid(v[0][j]);
+            const classify_real fg = classify_act_sigmoid(v[1][j]);
+            const classify_real gg = classify_act_tanh(v[2][j]);
+            const classify_real og = classify_act_sigmoid(v[3][j]);
+            const classify_real cj = fg * v[4][j] + ig * gg;
+            v[0][j] = ig;
+            v[1][j] = fg;
+            v[2][j] = gg;
+            v[3][j] = og;
+            v[4][j] = cj;
+            v[5][j] = classify_act_tanh(cj);
+        }
+        for (size_t j = 0; j < 50; j++) {
+            z[j] = v[0][j];
+            z[50 + j] = v[1][j];
+            z[100 + j] = v[2][j];
+            z[150 + j] = v[3][j];
+            ct[j] = v[4][j];
+            tct[j] = v[5][j];
+            ht[j] = v[3][j] * v[5][j];
         }
     }
 }
 
 /* lstm_1: one backward step (specs/classify.yaml:9) */
-static inline void classify_lstm_1_step_back(classify_ctx *ctx, size_t n, size_t t)
+CLASSIFY_TARGETS
+static void classify_lstm_1_step_back(classify_ctx *ctx, size_t n, size_t t)
 {
     const classify_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
     const classify_real *c = &ctx->lstm_1_c[0][0]; /* [n, 10, 50] */
+    const classify_real *tc = &ctx->lstm_1_tc[0][0]; /* [n, 10, 50] */
     const classify_real *hm = &ctx->lstm_1_hm[0][0]; /* [n, 10, 50] */
     const classify_real *dout = &ctx->lstm_1_dout[0][0]; /* [n, 1, 50] */
     classify_real *dz = &ctx->lstm_1_dz[0][0]; /* [n, 10, 200] */
@@ -334,7 +401,7 @@ static inline void classify_lstm_1_step_back(classify_ctx *ctx, size_t n, size_t
     classify_real *dc = &ctx->lstm_1_dc[0][0]; /* [n, 50] */
     for (size_t b = 0; b < n; b++) {
         const classify_real *restrict gt = gates + (b * 10 + t) * 200;
-        const classify_real *restrict ct = c + (b * 10 + t) * 50;
+        const classify_real *restrict tct = tc + (b * 10 + t) * 50;
         /* c[t-1]; at t = 0 the zero row hm[b][0] */
         const classify_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
         classify_real *restrict dzt = dz + (b * 10 + t) * 200;
@@ -342,12 +409,12 @@ static inline void classify_lstm_1_step_back(classify_ctx *ctx, size_t n, size_t
             const classify_real dhj = dh[b * 50 + j] + (t == 9 ? dout[b * 50 + j] : 0);
             const classify_real ig = gt[j], fg = gt[50 + j], gg = gt[100 + j], og = gt[150 + j];
             const classify_real prev = cp[j];
-            const classify_real tc = classify_act_tanh(ct[j]);
-            const classify_real dcj = dc[b * 50 + j] + dhj * og * classify_dact_tanh(tc);
+            const classify_real tcj = tct[j];
+            const classify_real dcj = dc[b * 50 + j] + dhj * og * classify_dact_tanh(tcj);
             dzt[j] = dcj * gg * classify_dact_sigmoid(ig);
             dzt[50 + j] = dcj * prev * classify_dact_sigmoid(fg);
             dzt[100 + j] = dcj * ig * classify_dact_tanh(gg);
-            dzt[150 + j] = dhj * tc * classify_dact_sigmoid(og);
+            dzt[150 + j] = dhj * tcj * classify_dact_sigmoid(og);
             dc[b * 50 + j] = dcj * fg;
         }
     }
@@ -359,6 +426,7 @@ static inline void classify_lstm_1_step_back(classify_ctx *ctx, size_t n, size_t
 }
 
 /* lstm_1: LSTM, 50 units (specs/classify.yaml:9) */
+CLASSIFY_TARGETS
 static void classify_lstm_1_forward(classify_ctx *ctx, const classify_real *in, size_t n, int train)
 {
     classify_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
@@ -385,6 +453,7 @@ static void classify_lstm_1_forward(classify_ctx *ctx, const classify_real *in, 
         memcpy(ctx->lstm_1_out[b], &ctx->lstm_1_h[b][450], 50 * sizeof(classify_real));
 }
 
+CLASSIFY_TARGETS
 static void classify_lstm_1_backward(classify_ctx *ctx, const classify_real *in, classify_real *din, size_t n)
 {
     const classify_real *dz = &ctx->lstm_1_dz[0][0]; /* [n, 10, 200] */
@@ -419,6 +488,7 @@ static void classify_lstm_1_backward(classify_ctx *ctx, const classify_real *in,
 }
 
 /* dense: Dense, 25 units, relu (specs/classify.yaml:10) */
+CLASSIFY_TARGETS
 static void classify_dense_forward(classify_ctx *ctx, const classify_real *in, size_t n, int train)
 {
     (void)train;
@@ -434,6 +504,7 @@ static void classify_dense_forward(classify_ctx *ctx, const classify_real *in, s
         a[r] = classify_act_relu(z[r]);
 }
 
+CLASSIFY_TARGETS
 static void classify_dense_backward(classify_ctx *ctx, const classify_real *in, classify_real *din, size_t n)
 {
     const classify_real *a = &ctx->dense_out[0][0]; /* [n * 1, 25] */
@@ -455,6 +526,7 @@ static void classify_dense_backward(classify_ctx *ctx, const classify_real *in, 
 }
 
 /* dense_1: Dense, 5 units, softmax (specs/classify.yaml:11) */
+CLASSIFY_TARGETS
 static void classify_dense_1_forward(classify_ctx *ctx, const classify_real *in, size_t n, int train)
 {
     (void)train;
@@ -481,6 +553,7 @@ static void classify_dense_1_forward(classify_ctx *ctx, const classify_real *in,
     }
 }
 
+CLASSIFY_TARGETS
 static void classify_dense_1_backward(classify_ctx *ctx, const classify_real *in, classify_real *din, size_t n)
 {
     /* the loss wrote d loss / d logits */
@@ -518,6 +591,7 @@ void classify_predict(classify_ctx *ctx, const classify_real *x, classify_real *
 
 /* categorical_crossentropy, reduced over the last axis, then averaged over the batch
  * (specs/classify.yaml:14); also writes d loss / d logits. */
+CLASSIFY_TARGETS
 static classify_real classify_loss(classify_ctx *ctx, const classify_real *y, size_t n)
 {
     const size_t rows = n * 1;
@@ -598,6 +672,7 @@ lstmc_status classify_update(classify_ctx *ctx)
 /* The Adam step of classify_update (the same operations as lstmc_adam_step_f32,
  * so the same bits) fused with clearing the gradients for the next batch:
  * one pass over the parameters that the compiler vectorises. */
+CLASSIFY_TARGETS
 static void classify_adam_and_clear(classify_ctx *ctx)
 {
     /* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */

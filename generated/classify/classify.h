@@ -72,6 +72,7 @@ typedef struct classify_ctx {
     /* lstm: LSTM, 50 units, returns sequences */
     classify_real lstm_gates[CLASSIFY_BATCH][2000]; /* [BATCH][10, 200]: i, f, c, o after activation */
     classify_real lstm_c[CLASSIFY_BATCH][500]; /* [BATCH][10, 50]: cell state */
+    classify_real lstm_tc[CLASSIFY_BATCH][500]; /* [BATCH][10, 50]: the activation of the cell state, for backward */
     classify_real lstm_h[CLASSIFY_BATCH][500]; /* [BATCH][10, 50]: hidden state */
     classify_real lstm_hm[CLASSIFY_BATCH][500]; /* [BATCH][10, 50]: h[t-1] as step t uses it */
     classify_real lstm_dout[CLASSIFY_BATCH][500]; /* [BATCH][10, 50]: d loss / d output */
@@ -81,6 +82,7 @@ typedef struct classify_ctx {
     /* lstm_1: LSTM, 50 units */
     classify_real lstm_1_gates[CLASSIFY_BATCH][2000]; /* [BATCH][10, 200]: i, f, c, o after activation */
     classify_real lstm_1_c[CLASSIFY_BATCH][500]; /* [BATCH][10, 50]: cell state */
+    classify_real lstm_1_tc[CLASSIFY_BATCH][500]; /* [BATCH][10, 50]: the activation of the cell state, for backward */
     classify_real lstm_1_h[CLASSIFY_BATCH][500]; /* [BATCH][10, 50]: hidden state */
     classify_real lstm_1_hm[CLASSIFY_BATCH][500]; /* [BATCH][10, 50]: h[t-1] as step t uses it */
     classify_real lstm_1_out[CLASSIFY_BATCH][50]; /* [BATCH][50]: h of the last step */

@@ -12,6 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The functions marked FORECAST_TARGETS hold the loops. On x86-64 with glibc they
+ * are compiled for AVX-512, AVX2 and the baseline, and the dynamic loader
+ * picks the widest the CPU has (target_clones). Nothing is contracted into
+ * FMAs or reassociated, so every version computes the same bits. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) && !defined(LSTMC_NO_TARGET_CLONES)
+#define FORECAST_TARGETS __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define FORECAST_TARGETS
+#endif
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 const lstmc_tensor_desc forecast_tensors[FORECAST_TENSOR_COUNT] = {
     {"lstm/kernel", LSTMC_F32, 2, {1, 200}},
     {"lstm/recurrent_kernel", LSTMC_F32, 2, {50, 200}},
@@ -144,10 +157,12 @@ lstmc_status forecast_init(forecast_ctx *ctx, uint64_t seed)
 }
 
 /* lstm: one forward step (specs/forecast.yaml:7) */
-static inline void forecast_lstm_step(forecast_ctx *ctx, size_t n, size_t t, int train)
+FORECAST_TARGETS
+static void forecast_lstm_step(forecast_ctx *ctx, size_t n, size_t t, int train)
 {
     forecast_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
     forecast_real *c = &ctx->lstm_c[0][0]; /* [n, 10, 50] */
+    forecast_real *tc = &ctx->lstm_tc[0][0]; /* [n, 10, 50] */
     forecast_real *h = &ctx->lstm_h[0][0]; /* [n, 10, 50] */
     forecast_real *hm = &ctx->lstm_hm[0][0]; /* [n, 10, 50] */
     (void)train;
@@ -162,30 +177,28 @@ static inline void forecast_lstm_step(forecast_ctx *ctx, size_t n, size_t t, int
             const forecast_real *restrict pb = &ctx->params.lstm_recurrent_kernel[0][0];
             forecast_real *restrict pc = gates + t * 200;
             for (size_t i = 0; i < n; i++) {
-                for (size_t j0 = 0; j0 < 192; j0 += 32) {
-                    forecast_real acc[32];
-                    for (size_t l = 0; l < 32; l++)
-                        acc[l] = pc[i * 2000 + j0 + l];
-                    for (size_t k = 0; k < 50; k++) {
-                        const forecast_real a = pa[i * 500 + k];
-                        for (size_t l = 0; l < 32; l++)
-                            acc[l] += a * pb[k * 200 + j0 + l];
+                forecast_real *restrict c0 = pc + i * 2000;
+                size_t k = 0;
+                for (; k + 8 <= (size_t)(50); k += 8) {
+                    const forecast_real *restrict b0 = pb + k * 200;
+                    const forecast_real *restrict b1 = pb + (k + 1) * 200;
+                    const forecast_real *restrict b2 = pb + (k + 2) * 200;
+                    const forecast_real *restrict b3 = pb + (k + 3) * 200;
+                    const forecast_real *restrict b4 = pb + (k + 4) * 200;
+                    const forecast_real *restrict b5 = pb + (k + 5) * 200;
+                    const forecast_real *restrict b6 = pb + (k + 6) * 200;
+                    const forecast_real *restrict b7 = pb + (k + 7) * 200;
+                    const forecast_real a00 = pa[i * 500 + k], a01 = pa[i * 500 + k + 1], a02 = pa[i * 500 + k + 2], a03 = pa[i * 500 + k + 3], a04 = pa[i * 500 + k + 4], a05 = pa[i * 500 + k + 5], a06 = pa[i * 500 + k + 6], a07 = pa[i * 500 + k + 7];
+                    for (size_t j = 0; j < 200; j++) {
+                        c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
                     }
-                    for (size_t l = 0; l < 32; l++)
-                        pc[i * 2000 + j0 + l] = acc[l];
                 }
-                {
-                    const size_t j0 = 192;
-                    forecast_real acc[8];
-                    for (size_t l = 0; l < 8; l++)
-                        acc[l] = pc[i * 2000 + j0 + l];
-                    for (size_t k = 0; k < 50; k++) {
-                        const forecast_real a = pa[i * 500 + k];
-                        for (size_t l = 0; l < 8; l++)
-                            acc[l] += a * pb[k * 200 + j0 + l];
+                for (; k < (size_t)(50); k++) {
+                    const forecast_real *restrict b0 = pb + k * 200;
+                    const forecast_real a00 = pa[i * 500 + k];
+                    for (size_t j = 0; j < 200; j++) {
+                        c0[j] += a00 * b0[j];
                     }
-                    for (size_t l = 0; l < 8; l++)
-                        pc[i * 2000 + j0 + l] = acc[l];
                 }
             }
         }
@@ -196,30 +209,54 @@ static inline void forecast_lstm_step(forecast_ctx *ctx, size_t n, size_t t, int
     for (size_t b = 0; b < n; b++) {
         forecast_real *restrict z = gates + (b * 10 + t) * 200;
         forecast_real *restrict ct = c + (b * 10 + t) * 50;
+        forecast_real *restrict tct = tc + (b * 10 + t) * 50;
         forecast_real *restrict ht = h + (b * 10 + t) * 50;
         /* c[t-1]; at t = 0 the zero row hm[b][0] */
         const forecast_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
+        /* i, f, c, o, c[t-1] then c[t], its activation over 64 lanes, the last 14 zero:
+         * the activations vectorise without a scalar tail */
+        forecast_real v[6][64];
+        for (size_t j = 50; j < 64; j++)
+            v[0][j] = v[1][j] = v[2][j] = v[3][j] = v[4][j] = 0;
         for (size_t j = 0; j < 50; j++) {
-            const forecast_real ig = forecast_act_sigmoid(z[j]);
-            const forecast_real fg = forecast_act_sigmoid(z[50 + j]);
-            const forecast_real gg = forecast_act_tanh(z[100 + j]);
-            const forecast_real og = forecast_act_sigmoid(z[150 + j]);
-            const forecast_real prev = cp[j];
-            z[j] = ig;
-            z[50 + j] = fg;
-            z[100 + j] = gg;
-            z[150 + j] = og;
-            ct[j] = fg * prev + ig * gg;
-            ht[j] = og * forecast_act_tanh(ct[j]);
+            v[0][j] = z[j];
+            v[1][j] = z[50 + j];
+            v[2][j] = z[100 + j];
+            v[3][j] = z[150 + j];
+            v[4][j] = cp[j];
+        }
+        for (size_t j = 0; j < 64; j++) {
+            const forecast_real ig = forecast_act_sigmoid(v[0][j]);
+            const forecast_real fg = forecast_act_sigmoid(v[1][j]);
+            const forecast_real gg = forecast_act_tanh(v[2][j]);
+            const forecast_real og = forecast_act_sigmoid(v[3][j]);
+            const forecast_real cj = fg * v[4][j] + ig * gg;
+            v[0][j] = ig;
+            v[1][j] = fg;
+            v[2][j] = gg;
+            v[3][j] = og;
+            v[4][j] = cj;
+            v[5][j] = forecast_act_tanh(cj);
+        }
+        for (size_t j = 0; j < 50; j++) {
+            z[j] = v[0][j];
+            z[50 + j] = v[1][j];
+            z[100 + j] = v[2][j];
+            z[150 + j] = v[3][j];
+            ct[j] = v[4][j];
+            tct[j] = v[5][j];
+            ht[j] = v[3][j] * v[5][j];
         }
     }
 }
 
 /* lstm: one backward step (specs/forecast.yaml:7) */
-static inline void forecast_lstm_step_back(forecast_ctx *ctx, size_t n, size_t t)
+FORECAST_TARGETS
+static void forecast_lstm_step_back(forecast_ctx *ctx, size_t n, size_t t)
 {
     const forecast_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
     const forecast_real *c = &ctx->lstm_c[0][0]; /* [n, 10, 50] */
+    const forecast_real *tc = &ctx->lstm_tc[0][0]; /* [n, 10, 50] */
     const forecast_real *hm = &ctx->lstm_hm[0][0]; /* [n, 10, 50] */
     const forecast_real *dout = &ctx->lstm_dout[0][0]; /* [n, 10, 50] */
     forecast_real *dz = &ctx->lstm_dz[0][0]; /* [n, 10, 200] */
@@ -227,7 +264,7 @@ static inline void forecast_lstm_step_back(forecast_ctx *ctx, size_t n, size_t t
     forecast_real *dc = &ctx->lstm_dc[0][0]; /* [n, 50] */
     for (size_t b = 0; b < n; b++) {
         const forecast_real *restrict gt = gates + (b * 10 + t) * 200;
-        const forecast_real *restrict ct = c + (b * 10 + t) * 50;
+        const forecast_real *restrict tct = tc + (b * 10 + t) * 50;
         /* c[t-1]; at t = 0 the zero row hm[b][0] */
         const forecast_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
         forecast_real *restrict dzt = dz + (b * 10 + t) * 200;
@@ -235,12 +272,12 @@ static inline void forecast_lstm_step_back(forecast_ctx *ctx, size_t n, size_t t
             const forecast_real dhj = dh[b * 50 + j] + dout[(b * 10 + t) * 50 + j];
             const forecast_real ig = gt[j], fg = gt[50 + j], gg = gt[100 + j], og = gt[150 + j];
             const forecast_real prev = cp[j];
-            const forecast_real tc = forecast_act_tanh(ct[j]);
-            const forecast_real dcj = dc[b * 50 + j] + dhj * og * forecast_dact_tanh(tc);
+            const forecast_real tcj = tct[j];
+            const forecast_real dcj = dc[b * 50 + j] + dhj * og * forecast_dact_tanh(tcj);
             dzt[j] = dcj * gg * forecast_dact_sigmoid(ig);
             dzt[50 + j] = dcj * prev * forecast_dact_sigmoid(fg);
             dzt[100 + j] = dcj * ig * forecast_dact_tanh(gg);
-            dzt[150 + j] = dhj * tc * forecast_dact_sigmoid(og);
+            dzt[150 + j] = dhj * tcj * forecast_dact_sigmoid(og);
             dc[b * 50 + j] = dcj * fg;
         }
     }
@@ -252,17 +289,24 @@ static inline void forecast_lstm_step_back(forecast_ctx *ctx, size_t n, size_t t
             forecast_real *restrict pc = dh;
             for (size_t i = 0; i < n; i++) {
                 for (size_t j = 0; j < 50; j++) {
-                    forecast_real s[16] = {0};
+                    forecast_real s0[16] = {0};
+                    const forecast_real *restrict bj = pb + j * 200;
                     size_t k = 0;
-                    for (; k + 16 <= (size_t)(200); k += 16)
-                        for (size_t l = 0; l < 16; l++)
-                            s[l] += pa[i * 2000 + k + l] * pb[j * 200 + k + l];
-                    for (size_t l = 0; k + l < (size_t)(200); l++)
-                        s[l] += pa[i * 2000 + k + l] * pb[j * 200 + k + l];
-                    for (size_t w = 16 / 2; w > 0; w /= 2)
-                        for (size_t l = 0; l < w; l++)
-                            s[l] += s[l + w];
-                    pc[i * 50 + j] = s[0];
+                    for (; k + 16 <= (size_t)(200); k += 16) {
+                        for (size_t l = 0; l < 16; l++) {
+                            s0[l] += pa[i * 2000 + k + l] * bj[k + l];
+                        }
+                    }
+                    for (size_t l = 0; k + l < (size_t)(200); l++) {
+                        s0[l] += pa[i * 2000 + k + l] * bj[k + l];
+                    }
+                    for (size_t l = 0; l < 8; l++)
+                        s0[l] += s0[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s0[l] += s0[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s0[l] += s0[l + 2];
+                    pc[i * 50 + j] = s0[0] + s0[1];
                 }
             }
         }
@@ -270,6 +314,7 @@ static inline void forecast_lstm_step_back(forecast_ctx *ctx, size_t n, size_t t
 }
 
 /* lstm: LSTM, 50 units, returns sequences (specs/forecast.yaml:7) */
+FORECAST_TARGETS
 static void forecast_lstm_forward(forecast_ctx *ctx, const forecast_real *in, size_t n, int train)
 {
     forecast_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
@@ -283,31 +328,36 @@ static void forecast_lstm_forward(forecast_ctx *ctx, const forecast_real *in, si
         const forecast_real *restrict pa = xs;
         const forecast_real *restrict pb = &ctx->params.lstm_kernel[0][0];
         forecast_real *restrict pc = gates;
-        for (size_t i = 0; i < n * 10; i++) {
-            for (size_t j0 = 0; j0 < 192; j0 += 32) {
-                forecast_real acc[32];
-                for (size_t l = 0; l < 32; l++)
-                    acc[l] = pc[i * 200 + j0 + l];
-                for (size_t k = 0; k < 1; k++) {
-                    const forecast_real a = pa[i * 1 + k];
-                    for (size_t l = 0; l < 32; l++)
-                        acc[l] += a * pb[k * 200 + j0 + l];
+        size_t i = 0;
+        for (; i + 4 <= (size_t)(n * 10); i += 4) {
+            forecast_real *restrict c0 = pc + i * 200;
+            forecast_real *restrict c1 = pc + (i + 1) * 200;
+            forecast_real *restrict c2 = pc + (i + 2) * 200;
+            forecast_real *restrict c3 = pc + (i + 3) * 200;
+            size_t k = 0;
+            for (; k < (size_t)(1); k++) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real a00 = pa[i * 1 + k];
+                const forecast_real a10 = pa[(i + 1) * 1 + k];
+                const forecast_real a20 = pa[(i + 2) * 1 + k];
+                const forecast_real a30 = pa[(i + 3) * 1 + k];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                    c1[j] += a10 * b0[j];
+                    c2[j] += a20 * b0[j];
+                    c3[j] += a30 * b0[j];
                 }
-                for (size_t l = 0; l < 32; l++)
-                    pc[i * 200 + j0 + l] = acc[l];
             }
-            {
-                const size_t j0 = 192;
-                forecast_real acc[8];
-                for (size_t l = 0; l < 8; l++)
-                    acc[l] = pc[i * 200 + j0 + l];
-                for (size_t k = 0; k < 1; k++) {
-                    const forecast_real a = pa[i * 1 + k];
-                    for (size_t l = 0; l < 8; l++)
-                        acc[l] += a * pb[k * 200 + j0 + l];
+        }
+        for (; i < (size_t)(n * 10); i++) {
+            forecast_real *restrict c0 = pc + i * 200;
+            size_t k = 0;
+            for (; k < (size_t)(1); k++) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real a00 = pa[i * 1 + k];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
                 }
-                for (size_t l = 0; l < 8; l++)
-                    pc[i * 200 + j0 + l] = acc[l];
             }
         }
     }
@@ -324,6 +374,7 @@ static void forecast_lstm_forward(forecast_ctx *ctx, const forecast_real *in, si
     forecast_lstm_step(ctx, n, 9, train);
 }
 
+FORECAST_TARGETS
 static void forecast_lstm_backward(forecast_ctx *ctx, const forecast_real *in, forecast_real *din, size_t n)
 {
     const forecast_real *dz = &ctx->lstm_dz[0][0]; /* [n, 10, 200] */
@@ -348,30 +399,28 @@ static void forecast_lstm_backward(forecast_ctx *ctx, const forecast_real *in, f
         const forecast_real *restrict pb = dz;
         forecast_real *restrict pc = &ctx->grads.lstm_kernel[0][0];
         for (size_t i = 0; i < 1; i++) {
-            for (size_t j0 = 0; j0 < 192; j0 += 32) {
-                forecast_real acc[32];
-                for (size_t l = 0; l < 32; l++)
-                    acc[l] = pc[i * 200 + j0 + l];
-                for (size_t k = 0; k < n * 10; k++) {
-                    const forecast_real a = pa[k * 1 + i];
-                    for (size_t l = 0; l < 32; l++)
-                        acc[l] += a * pb[k * 200 + j0 + l];
+            forecast_real *restrict c0 = pc + i * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(n * 10); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real *restrict b1 = pb + (k + 1) * 200;
+                const forecast_real *restrict b2 = pb + (k + 2) * 200;
+                const forecast_real *restrict b3 = pb + (k + 3) * 200;
+                const forecast_real *restrict b4 = pb + (k + 4) * 200;
+                const forecast_real *restrict b5 = pb + (k + 5) * 200;
+                const forecast_real *restrict b6 = pb + (k + 6) * 200;
+                const forecast_real *restrict b7 = pb + (k + 7) * 200;
+                const forecast_real a00 = pa[k * 1 + i], a01 = pa[(k + 1) * 1 + i], a02 = pa[(k + 2) * 1 + i], a03 = pa[(k + 3) * 1 + i], a04 = pa[(k + 4) * 1 + i], a05 = pa[(k + 5) * 1 + i], a06 = pa[(k + 6) * 1 + i], a07 = pa[(k + 7) * 1 + i];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
                 }
-                for (size_t l = 0; l < 32; l++)
-                    pc[i * 200 + j0 + l] = acc[l];
             }
-            {
-                const size_t j0 = 192;
-                forecast_real acc[8];
-                for (size_t l = 0; l < 8; l++)
-                    acc[l] = pc[i * 200 + j0 + l];
-                for (size_t k = 0; k < n * 10; k++) {
-                    const forecast_real a = pa[k * 1 + i];
-                    for (size_t l = 0; l < 8; l++)
-                        acc[l] += a * pb[k * 200 + j0 + l];
+            for (; k < (size_t)(n * 10); k++) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real a00 = pa[k * 1 + i];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
                 }
-                for (size_t l = 0; l < 8; l++)
-                    pc[i * 200 + j0 + l] = acc[l];
             }
         }
     }
@@ -379,31 +428,70 @@ static void forecast_lstm_backward(forecast_ctx *ctx, const forecast_real *in, f
         const forecast_real *restrict pa = hm;
         const forecast_real *restrict pb = dz;
         forecast_real *restrict pc = &ctx->grads.lstm_recurrent_kernel[0][0];
-        for (size_t i = 0; i < 50; i++) {
-            for (size_t j0 = 0; j0 < 192; j0 += 32) {
-                forecast_real acc[32];
-                for (size_t l = 0; l < 32; l++)
-                    acc[l] = pc[i * 200 + j0 + l];
-                for (size_t k = 0; k < n * 10; k++) {
-                    const forecast_real a = pa[k * 50 + i];
-                    for (size_t l = 0; l < 32; l++)
-                        acc[l] += a * pb[k * 200 + j0 + l];
+        size_t i = 0;
+        for (; i + 4 <= (size_t)(50); i += 4) {
+            forecast_real *restrict c0 = pc + i * 200;
+            forecast_real *restrict c1 = pc + (i + 1) * 200;
+            forecast_real *restrict c2 = pc + (i + 2) * 200;
+            forecast_real *restrict c3 = pc + (i + 3) * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(n * 10); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real *restrict b1 = pb + (k + 1) * 200;
+                const forecast_real *restrict b2 = pb + (k + 2) * 200;
+                const forecast_real *restrict b3 = pb + (k + 3) * 200;
+                const forecast_real *restrict b4 = pb + (k + 4) * 200;
+                const forecast_real *restrict b5 = pb + (k + 5) * 200;
+                const forecast_real *restrict b6 = pb + (k + 6) * 200;
+                const forecast_real *restrict b7 = pb + (k + 7) * 200;
+                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
+                const forecast_real a10 = pa[k * 50 + (i + 1)], a11 = pa[(k + 1) * 50 + (i + 1)], a12 = pa[(k + 2) * 50 + (i + 1)], a13 = pa[(k + 3) * 50 + (i + 1)], a14 = pa[(k + 4) * 50 + (i + 1)], a15 = pa[(k + 5) * 50 + (i + 1)], a16 = pa[(k + 6) * 50 + (i + 1)], a17 = pa[(k + 7) * 50 + (i + 1)];
+                const forecast_real a20 = pa[k * 50 + (i + 2)], a21 = pa[(k + 1) * 50 + (i + 2)], a22 = pa[(k + 2) * 50 + (i + 2)], a23 = pa[(k + 3) * 50 + (i + 2)], a24 = pa[(k + 4) * 50 + (i + 2)], a25 = pa[(k + 5) * 50 + (i + 2)], a26 = pa[(k + 6) * 50 + (i + 2)], a27 = pa[(k + 7) * 50 + (i + 2)];
+                const forecast_real a30 = pa[k * 50 + (i + 3)], a31 = pa[(k + 1) * 50 + (i + 3)], a32 = pa[(k + 2) * 50 + (i + 3)], a33 = pa[(k + 3) * 50 + (i + 3)], a34 = pa[(k + 4) * 50 + (i + 3)], a35 = pa[(k + 5) * 50 + (i + 3)], a36 = pa[(k + 6) * 50 + (i + 3)], a37 = pa[(k + 7) * 50 + (i + 3)];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                    c1[j] = (((((((c1[j] + a10 * b0[j]) + a11 * b1[j]) + a12 * b2[j]) + a13 * b3[j]) + a14 * b4[j]) + a15 * b5[j]) + a16 * b6[j]) + a17 * b7[j];
+                    c2[j] = (((((((c2[j] + a20 * b0[j]) + a21 * b1[j]) + a22 * b2[j]) + a23 * b3[j]) + a24 * b4[j]) + a25 * b5[j]) + a26 * b6[j]) + a27 * b7[j];
+                    c3[j] = (((((((c3[j] + a30 * b0[j]) + a31 * b1[j]) + a32 * b2[j]) + a33 * b3[j]) + a34 * b4[j]) + a35 * b5[j]) + a36 * b6[j]) + a37 * b7[j];
                 }
-                for (size_t l = 0; l < 32; l++)
-                    pc[i * 200 + j0 + l] = acc[l];
             }
-            {
-                const size_t j0 = 192;
-                forecast_real acc[8];
-                for (size_t l = 0; l < 8; l++)
-                    acc[l] = pc[i * 200 + j0 + l];
-                for (size_t k = 0; k < n * 10; k++) {
-                    const forecast_real a = pa[k * 50 + i];
-                    for (size_t l = 0; l < 8; l++)
-                        acc[l] += a * pb[k * 200 + j0 + l];
+            for (; k < (size_t)(n * 10); k++) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real a00 = pa[k * 50 + i];
+                const forecast_real a10 = pa[k * 50 + (i + 1)];
+                const forecast_real a20 = pa[k * 50 + (i + 2)];
+                const forecast_real a30 = pa[k * 50 + (i + 3)];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                    c1[j] += a10 * b0[j];
+                    c2[j] += a20 * b0[j];
+                    c3[j] += a30 * b0[j];
                 }
-                for (size_t l = 0; l < 8; l++)
-                    pc[i * 200 + j0 + l] = acc[l];
+            }
+        }
+        for (; i < (size_t)(50); i++) {
+            forecast_real *restrict c0 = pc + i * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(n * 10); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real *restrict b1 = pb + (k + 1) * 200;
+                const forecast_real *restrict b2 = pb + (k + 2) * 200;
+                const forecast_real *restrict b3 = pb + (k + 3) * 200;
+                const forecast_real *restrict b4 = pb + (k + 4) * 200;
+                const forecast_real *restrict b5 = pb + (k + 5) * 200;
+                const forecast_real *restrict b6 = pb + (k + 6) * 200;
+                const forecast_real *restrict b7 = pb + (k + 7) * 200;
+                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(n * 10); k++) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real a00 = pa[k * 50 + i];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                }
             }
         }
     }
@@ -416,19 +504,79 @@ static void forecast_lstm_backward(forecast_ctx *ctx, const forecast_real *in, f
             const forecast_real *restrict pa = dz;
             const forecast_real *restrict pb = &ctx->params.lstm_kernel[0][0];
             forecast_real *restrict pc = din;
-            for (size_t i = 0; i < n * 10; i++) {
+            size_t i = 0;
+            for (; i + 4 <= (size_t)(n * 10); i += 4) {
                 for (size_t j = 0; j < 1; j++) {
-                    forecast_real s[16] = {0};
+                    forecast_real s0[16] = {0};
+                    forecast_real s1[16] = {0};
+                    forecast_real s2[16] = {0};
+                    forecast_real s3[16] = {0};
+                    const forecast_real *restrict bj = pb + j * 200;
                     size_t k = 0;
-                    for (; k + 16 <= (size_t)(200); k += 16)
-                        for (size_t l = 0; l < 16; l++)
-                            s[l] += pa[i * 200 + k + l] * pb[j * 200 + k + l];
-                    for (size_t l = 0; k + l < (size_t)(200); l++)
-                        s[l] += pa[i * 200 + k + l] * pb[j * 200 + k + l];
-                    for (size_t w = 16 / 2; w > 0; w /= 2)
-                        for (size_t l = 0; l < w; l++)
-                            s[l] += s[l + w];
-                    pc[i * 1 + j] = s[0];
+                    for (; k + 16 <= (size_t)(200); k += 16) {
+                        for (size_t l = 0; l < 16; l++) {
+                            s0[l] += pa[i * 200 + k + l] * bj[k + l];
+                            s1[l] += pa[(i + 1) * 200 + k + l] * bj[k + l];
+                            s2[l] += pa[(i + 2) * 200 + k + l] * bj[k + l];
+                            s3[l] += pa[(i + 3) * 200 + k + l] * bj[k + l];
+                        }
+                    }
+                    for (size_t l = 0; k + l < (size_t)(200); l++) {
+                        s0[l] += pa[i * 200 + k + l] * bj[k + l];
+                        s1[l] += pa[(i + 1) * 200 + k + l] * bj[k + l];
+                        s2[l] += pa[(i + 2) * 200 + k + l] * bj[k + l];
+                        s3[l] += pa[(i + 3) * 200 + k + l] * bj[k + l];
+                    }
+                    for (size_t l = 0; l < 8; l++)
+                        s0[l] += s0[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s0[l] += s0[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s0[l] += s0[l + 2];
+                    pc[i * 1 + j] = s0[0] + s0[1];
+                    for (size_t l = 0; l < 8; l++)
+                        s1[l] += s1[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s1[l] += s1[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s1[l] += s1[l + 2];
+                    pc[(i + 1) * 1 + j] = s1[0] + s1[1];
+                    for (size_t l = 0; l < 8; l++)
+                        s2[l] += s2[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s2[l] += s2[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s2[l] += s2[l + 2];
+                    pc[(i + 2) * 1 + j] = s2[0] + s2[1];
+                    for (size_t l = 0; l < 8; l++)
+                        s3[l] += s3[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s3[l] += s3[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s3[l] += s3[l + 2];
+                    pc[(i + 3) * 1 + j] = s3[0] + s3[1];
+                }
+            }
+            for (; i < (size_t)(n * 10); i++) {
+                for (size_t j = 0; j < 1; j++) {
+                    forecast_real s0[16] = {0};
+                    const forecast_real *restrict bj = pb + j * 200;
+                    size_t k = 0;
+                    for (; k + 16 <= (size_t)(200); k += 16) {
+                        for (size_t l = 0; l < 16; l++) {
+                            s0[l] += pa[i * 200 + k + l] * bj[k + l];
+                        }
+                    }
+                    for (size_t l = 0; k + l < (size_t)(200); l++) {
+                        s0[l] += pa[i * 200 + k + l] * bj[k + l];
+                    }
+                    for (size_t l = 0; l < 8; l++)
+                        s0[l] += s0[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s0[l] += s0[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s0[l] += s0[l + 2];
+                    pc[i * 1 + j] = s0[0] + s0[1];
                 }
             }
         }
@@ -436,10 +584,12 @@ static void forecast_lstm_backward(forecast_ctx *ctx, const forecast_real *in, f
 }
 
 /* lstm_1: one forward step (specs/forecast.yaml:8) */
-static inline void forecast_lstm_1_step(forecast_ctx *ctx, size_t n, size_t t, int train)
+FORECAST_TARGETS
+static void forecast_lstm_1_step(forecast_ctx *ctx, size_t n, size_t t, int train)
 {
     forecast_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
     forecast_real *c = &ctx->lstm_1_c[0][0]; /* [n, 10, 50] */
+    forecast_real *tc = &ctx->lstm_1_tc[0][0]; /* [n, 10, 50] */
     forecast_real *h = &ctx->lstm_1_h[0][0]; /* [n, 10, 50] */
     forecast_real *hm = &ctx->lstm_1_hm[0][0]; /* [n, 10, 50] */
     (void)train;
@@ -454,30 +604,28 @@ static inline void forecast_lstm_1_step(forecast_ctx *ctx, size_t n, size_t t, i
             const forecast_real *restrict pb = &ctx->params.lstm_1_recurrent_kernel[0][0];
             forecast_real *restrict pc = gates + t * 200;
             for (size_t i = 0; i < n; i++) {
-                for (size_t j0 = 0; j0 < 192; j0 += 32) {
-                    forecast_real acc[32];
-                    for (size_t l = 0; l < 32; l++)
-                        acc[l] = pc[i * 2000 + j0 + l];
-                    for (size_t k = 0; k < 50; k++) {
-                        const forecast_real a = pa[i * 500 + k];
-                        for (size_t l = 0; l < 32; l++)
-                            acc[l] += a * pb[k * 200 + j0 + l];
+                forecast_real *restrict c0 = pc + i * 2000;
+                size_t k = 0;
+                for (; k + 8 <= (size_t)(50); k += 8) {
+                    const forecast_real *restrict b0 = pb + k * 200;
+                    const forecast_real *restrict b1 = pb + (k + 1) * 200;
+                    const forecast_real *restrict b2 = pb + (k + 2) * 200;
+                    const forecast_real *restrict b3 = pb + (k + 3) * 200;
+                    const forecast_real *restrict b4 = pb + (k + 4) * 200;
+                    const forecast_real *restrict b5 = pb + (k + 5) * 200;
+                    const forecast_real *restrict b6 = pb + (k + 6) * 200;
+                    const forecast_real *restrict b7 = pb + (k + 7) * 200;
+                    const forecast_real a00 = pa[i * 500 + k], a01 = pa[i * 500 + k + 1], a02 = pa[i * 500 + k + 2], a03 = pa[i * 500 + k + 3], a04 = pa[i * 500 + k + 4], a05 = pa[i * 500 + k + 5], a06 = pa[i * 500 + k + 6], a07 = pa[i * 500 + k + 7];
+                    for (size_t j = 0; j < 200; j++) {
+                        c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
                     }
-                    for (size_t l = 0; l < 32; l++)
-                        pc[i * 2000 + j0 + l] = acc[l];
                 }
-                {
-                    const size_t j0 = 192;
-                    forecast_real acc[8];
-                    for (size_t l = 0; l < 8; l++)
-                        acc[l] = pc[i * 2000 + j0 + l];
-                    for (size_t k = 0; k < 50; k++) {
-                        const forecast_real a = pa[i * 500 + k];
-                        for (size_t l = 0; l < 8; l++)
-                            acc[l] += a * pb[k * 200 + j0 + l];
+                for (; k < (size_t)(50); k++) {
+                    const forecast_real *restrict b0 = pb + k * 200;
+                    const forecast_real a00 = pa[i * 500 + k];
+                    for (size_t j = 0; j < 200; j++) {
+                        c0[j] += a00 * b0[j];
                     }
-                    for (size_t l = 0; l < 8; l++)
-                        pc[i * 2000 + j0 + l] = acc[l];
                 }
             }
         }
@@ -488,30 +636,54 @@ static inline void forecast_lstm_1_step(forecast_ctx *ctx, size_t n, size_t t, i
     for (size_t b = 0; b < n; b++) {
         forecast_real *restrict z = gates + (b * 10 + t) * 200;
         forecast_real *restrict ct = c + (b * 10 + t) * 50;
+        forecast_real *restrict tct = tc + (b * 10 + t) * 50;
         forecast_real *restrict ht = h + (b * 10 + t) * 50;
         /* c[t-1]; at t = 0 the zero row hm[b][0] */
         const forecast_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
+        /* i, f, c, o, c[t-1] then c[t], its activation over 64 lanes, the last 14 zero:
+         * the activations vectorise without a scalar tail */
+        forecast_real v[6][64];
+        for (size_t j = 50; j < 64; j++)
+            v[0][j] = v[1][j] = v[2][j] = v[3][j] = v[4][j] = 0;
         for (size_t j = 0; j < 50; j++) {
-            const forecast_real ig = forecast_act_sigmoid(z[j]);
-            const forecast_real fg = forecast_act_sigmoid(z[50 + j]);
-            const forecast_real gg = forecast_act_tanh(z[100 + j]);
-            const forecast_real og = forecast_act_sigmoid(z[150 + j]);
-            const forecast_real prev = cp[j];
-            z[j] = ig;
-            z[50 + j] = fg;
-            z[100 + j] = gg;
-            z[150 + j] = og;
-            ct[j] = fg * prev + ig * gg;
-            ht[j] = og * forecast_act_tanh(ct[j]);
+            v[0][j] = z[j];
+            v[1][j] = z[50 + j];
+            v[2][j] = z[100 + j];
+            v[3][j] = z[150 + j];
+            v[4][j] = cp[j];
+        }
+        for (size_t j = 0; j < 64; j++) {
+            const forecast_real ig = forecast_act_sigmoid(v[0][j]);
+            const forecast_real fg = forecast_act_sigmoid(v[1][j]);
+            const forecast_real gg = forecast_act_tanh(v[2][j]);
+            const forecast_real og = forecast_act_sigmoid(v[3][j]);
+            const forecast_real cj = fg * v[4][j] + ig * gg;
+            v[0][j] = ig;
+            v[1][j] = fg;
+            v[2][j] = gg;
+            v[3][j] = og;
+            v[4][j] = cj;
+            v[5][j] = forecast_act_tanh(cj);
+        }
+        for (size_t j = 0; j < 50; j++) {
+            z[j] = v[0][j];
+            z[50 + j] = v[1][j];
+            z[100 + j] = v[2][j];
+            z[150 + j] = v[3][j];
+            ct[j] = v[4][j];
+            tct[j] = v[5][j];
+            ht[j] = v[3][j] * v[5][j];
         }
     }
 }
 
 /* lstm_1: one backward step (specs/forecast.yaml:8) */
-static inline void forecast_lstm_1_step_back(forecast_ctx *ctx, size_t n, size_t t)
+FORECAST_TARGETS
+static void forecast_lstm_1_step_back(forecast_ctx *ctx, size_t n, size_t t)
 {
     const forecast_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
     const forecast_real *c = &ctx->lstm_1_c[0][0]; /* [n, 10, 50] */
+    const forecast_real *tc = &ctx->lstm_1_tc[0][0]; /* [n, 10, 50] */
     const forecast_real *hm = &ctx->lstm_1_hm[0][0]; /* [n, 10, 50] */
     const forecast_real *dout = &ctx->lstm_1_dout[0][0]; /* [n, 1, 50] */
     forecast_real *dz = &ctx->lstm_1_dz[0][0]; /* [n, 10, 200] */
@@ -519,7 +691,7 @@ static inline void forecast_lstm_1_step_back(forecast_ctx *ctx, size_t n, size_t
     forecast_real *dc = &ctx->lstm_1_dc[0][0]; /* [n, 50] */
     for (size_t b = 0; b < n; b++) {
         const forecast_real *restrict gt = gates + (b * 10 + t) * 200;
-        const forecast_real *restrict ct = c + (b * 10 + t) * 50;
+        const forecast_real *restrict tct = tc + (b * 10 + t) * 50;
         /* c[t-1]; at t = 0 the zero row hm[b][0] */
         const forecast_real *restrict cp = t > 0 ? c + (b * 10 + t - 1) * 50 : hm + b * 500;
         forecast_real *restrict dzt = dz + (b * 10 + t) * 200;
@@ -527,12 +699,12 @@ static inline void forecast_lstm_1_step_back(forecast_ctx *ctx, size_t n, size_t
             const forecast_real dhj = dh[b * 50 + j] + (t == 9 ? dout[b * 50 + j] : 0);
             const forecast_real ig = gt[j], fg = gt[50 + j], gg = gt[100 + j], og = gt[150 + j];
             const forecast_real prev = cp[j];
-            const forecast_real tc = forecast_act_tanh(ct[j]);
-            const forecast_real dcj = dc[b * 50 + j] + dhj * og * forecast_dact_tanh(tc);
+            const forecast_real tcj = tct[j];
+            const forecast_real dcj = dc[b * 50 + j] + dhj * og * forecast_dact_tanh(tcj);
             dzt[j] = dcj * gg * forecast_dact_sigmoid(ig);
             dzt[50 + j] = dcj * prev * forecast_dact_sigmoid(fg);
             dzt[100 + j] = dcj * ig * forecast_dact_tanh(gg);
-            dzt[150 + j] = dhj * tc * forecast_dact_sigmoid(og);
+            dzt[150 + j] = dhj * tcj * forecast_dact_sigmoid(og);
             dc[b * 50 + j] = dcj * fg;
         }
     }
@@ -544,17 +716,24 @@ static inline void forecast_lstm_1_step_back(forecast_ctx *ctx, size_t n, size_t
             forecast_real *restrict pc = dh;
             for (size_t i = 0; i < n; i++) {
                 for (size_t j = 0; j < 50; j++) {
-                    forecast_real s[16] = {0};
+                    forecast_real s0[16] = {0};
+                    const forecast_real *restrict bj = pb + j * 200;
                     size_t k = 0;
-                    for (; k + 16 <= (size_t)(200); k += 16)
-                        for (size_t l = 0; l < 16; l++)
-                            s[l] += pa[i * 2000 + k + l] * pb[j * 200 + k + l];
-                    for (size_t l = 0; k + l < (size_t)(200); l++)
-                        s[l] += pa[i * 2000 + k + l] * pb[j * 200 + k + l];
-                    for (size_t w = 16 / 2; w > 0; w /= 2)
-                        for (size_t l = 0; l < w; l++)
-                            s[l] += s[l + w];
-                    pc[i * 50 + j] = s[0];
+                    for (; k + 16 <= (size_t)(200); k += 16) {
+                        for (size_t l = 0; l < 16; l++) {
+                            s0[l] += pa[i * 2000 + k + l] * bj[k + l];
+                        }
+                    }
+                    for (size_t l = 0; k + l < (size_t)(200); l++) {
+                        s0[l] += pa[i * 2000 + k + l] * bj[k + l];
+                    }
+                    for (size_t l = 0; l < 8; l++)
+                        s0[l] += s0[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s0[l] += s0[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s0[l] += s0[l + 2];
+                    pc[i * 50 + j] = s0[0] + s0[1];
                 }
             }
         }
@@ -562,6 +741,7 @@ static inline void forecast_lstm_1_step_back(forecast_ctx *ctx, size_t n, size_t
 }
 
 /* lstm_1: LSTM, 50 units (specs/forecast.yaml:8) */
+FORECAST_TARGETS
 static void forecast_lstm_1_forward(forecast_ctx *ctx, const forecast_real *in, size_t n, int train)
 {
     forecast_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
@@ -575,31 +755,70 @@ static void forecast_lstm_1_forward(forecast_ctx *ctx, const forecast_real *in, 
         const forecast_real *restrict pa = xs;
         const forecast_real *restrict pb = &ctx->params.lstm_1_kernel[0][0];
         forecast_real *restrict pc = gates;
-        for (size_t i = 0; i < n * 10; i++) {
-            for (size_t j0 = 0; j0 < 192; j0 += 32) {
-                forecast_real acc[32];
-                for (size_t l = 0; l < 32; l++)
-                    acc[l] = pc[i * 200 + j0 + l];
-                for (size_t k = 0; k < 50; k++) {
-                    const forecast_real a = pa[i * 50 + k];
-                    for (size_t l = 0; l < 32; l++)
-                        acc[l] += a * pb[k * 200 + j0 + l];
+        size_t i = 0;
+        for (; i + 4 <= (size_t)(n * 10); i += 4) {
+            forecast_real *restrict c0 = pc + i * 200;
+            forecast_real *restrict c1 = pc + (i + 1) * 200;
+            forecast_real *restrict c2 = pc + (i + 2) * 200;
+            forecast_real *restrict c3 = pc + (i + 3) * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(50); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real *restrict b1 = pb + (k + 1) * 200;
+                const forecast_real *restrict b2 = pb + (k + 2) * 200;
+                const forecast_real *restrict b3 = pb + (k + 3) * 200;
+                const forecast_real *restrict b4 = pb + (k + 4) * 200;
+                const forecast_real *restrict b5 = pb + (k + 5) * 200;
+                const forecast_real *restrict b6 = pb + (k + 6) * 200;
+                const forecast_real *restrict b7 = pb + (k + 7) * 200;
+                const forecast_real a00 = pa[i * 50 + k], a01 = pa[i * 50 + k + 1], a02 = pa[i * 50 + k + 2], a03 = pa[i * 50 + k + 3], a04 = pa[i * 50 + k + 4], a05 = pa[i * 50 + k + 5], a06 = pa[i * 50 + k + 6], a07 = pa[i * 50 + k + 7];
+                const forecast_real a10 = pa[(i + 1) * 50 + k], a11 = pa[(i + 1) * 50 + k + 1], a12 = pa[(i + 1) * 50 + k + 2], a13 = pa[(i + 1) * 50 + k + 3], a14 = pa[(i + 1) * 50 + k + 4], a15 = pa[(i + 1) * 50 + k + 5], a16 = pa[(i + 1) * 50 + k + 6], a17 = pa[(i + 1) * 50 + k + 7];
+                const forecast_real a20 = pa[(i + 2) * 50 + k], a21 = pa[(i + 2) * 50 + k + 1], a22 = pa[(i + 2) * 50 + k + 2], a23 = pa[(i + 2) * 50 + k + 3], a24 = pa[(i + 2) * 50 + k + 4], a25 = pa[(i + 2) * 50 + k + 5], a26 = pa[(i + 2) * 50 + k + 6], a27 = pa[(i + 2) * 50 + k + 7];
+                const forecast_real a30 = pa[(i + 3) * 50 + k], a31 = pa[(i + 3) * 50 + k + 1], a32 = pa[(i + 3) * 50 + k + 2], a33 = pa[(i + 3) * 50 + k + 3], a34 = pa[(i + 3) * 50 + k + 4], a35 = pa[(i + 3) * 50 + k + 5], a36 = pa[(i + 3) * 50 + k + 6], a37 = pa[(i + 3) * 50 + k + 7];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                    c1[j] = (((((((c1[j] + a10 * b0[j]) + a11 * b1[j]) + a12 * b2[j]) + a13 * b3[j]) + a14 * b4[j]) + a15 * b5[j]) + a16 * b6[j]) + a17 * b7[j];
+                    c2[j] = (((((((c2[j] + a20 * b0[j]) + a21 * b1[j]) + a22 * b2[j]) + a23 * b3[j]) + a24 * b4[j]) + a25 * b5[j]) + a26 * b6[j]) + a27 * b7[j];
+                    c3[j] = (((((((c3[j] + a30 * b0[j]) + a31 * b1[j]) + a32 * b2[j]) + a33 * b3[j]) + a34 * b4[j]) + a35 * b5[j]) + a36 * b6[j]) + a37 * b7[j];
                 }
-                for (size_t l = 0; l < 32; l++)
-                    pc[i * 200 + j0 + l] = acc[l];
             }
-            {
-                const size_t j0 = 192;
-                forecast_real acc[8];
-                for (size_t l = 0; l < 8; l++)
-                    acc[l] = pc[i * 200 + j0 + l];
-                for (size_t k = 0; k < 50; k++) {
-                    const forecast_real a = pa[i * 50 + k];
-                    for (size_t l = 0; l < 8; l++)
-                        acc[l] += a * pb[k * 200 + j0 + l];
+            for (; k < (size_t)(50); k++) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real a00 = pa[i * 50 + k];
+                const forecast_real a10 = pa[(i + 1) * 50 + k];
+                const forecast_real a20 = pa[(i + 2) * 50 + k];
+                const forecast_real a30 = pa[(i + 3) * 50 + k];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                    c1[j] += a10 * b0[j];
+                    c2[j] += a20 * b0[j];
+                    c3[j] += a30 * b0[j];
                 }
-                for (size_t l = 0; l < 8; l++)
-                    pc[i * 200 + j0 + l] = acc[l];
+            }
+        }
+        for (; i < (size_t)(n * 10); i++) {
+            forecast_real *restrict c0 = pc + i * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(50); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real *restrict b1 = pb + (k + 1) * 200;
+                const forecast_real *restrict b2 = pb + (k + 2) * 200;
+                const forecast_real *restrict b3 = pb + (k + 3) * 200;
+                const forecast_real *restrict b4 = pb + (k + 4) * 200;
+                const forecast_real *restrict b5 = pb + (k + 5) * 200;
+                const forecast_real *restrict b6 = pb + (k + 6) * 200;
+                const forecast_real *restrict b7 = pb + (k + 7) * 200;
+                const forecast_real a00 = pa[i * 50 + k], a01 = pa[i * 50 + k + 1], a02 = pa[i * 50 + k + 2], a03 = pa[i * 50 + k + 3], a04 = pa[i * 50 + k + 4], a05 = pa[i * 50 + k + 5], a06 = pa[i * 50 + k + 6], a07 = pa[i * 50 + k + 7];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(50); k++) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real a00 = pa[i * 50 + k];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                }
             }
         }
     }
@@ -618,6 +837,7 @@ static void forecast_lstm_1_forward(forecast_ctx *ctx, const forecast_real *in, 
         memcpy(ctx->lstm_1_out[b], &ctx->lstm_1_h[b][450], 50 * sizeof(forecast_real));
 }
 
+FORECAST_TARGETS
 static void forecast_lstm_1_backward(forecast_ctx *ctx, const forecast_real *in, forecast_real *din, size_t n)
 {
     const forecast_real *dz = &ctx->lstm_1_dz[0][0]; /* [n, 10, 200] */
@@ -641,31 +861,70 @@ static void forecast_lstm_1_backward(forecast_ctx *ctx, const forecast_real *in,
         const forecast_real *restrict pa = xs;
         const forecast_real *restrict pb = dz;
         forecast_real *restrict pc = &ctx->grads.lstm_1_kernel[0][0];
-        for (size_t i = 0; i < 50; i++) {
-            for (size_t j0 = 0; j0 < 192; j0 += 32) {
-                forecast_real acc[32];
-                for (size_t l = 0; l < 32; l++)
-                    acc[l] = pc[i * 200 + j0 + l];
-                for (size_t k = 0; k < n * 10; k++) {
-                    const forecast_real a = pa[k * 50 + i];
-                    for (size_t l = 0; l < 32; l++)
-                        acc[l] += a * pb[k * 200 + j0 + l];
+        size_t i = 0;
+        for (; i + 4 <= (size_t)(50); i += 4) {
+            forecast_real *restrict c0 = pc + i * 200;
+            forecast_real *restrict c1 = pc + (i + 1) * 200;
+            forecast_real *restrict c2 = pc + (i + 2) * 200;
+            forecast_real *restrict c3 = pc + (i + 3) * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(n * 10); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real *restrict b1 = pb + (k + 1) * 200;
+                const forecast_real *restrict b2 = pb + (k + 2) * 200;
+                const forecast_real *restrict b3 = pb + (k + 3) * 200;
+                const forecast_real *restrict b4 = pb + (k + 4) * 200;
+                const forecast_real *restrict b5 = pb + (k + 5) * 200;
+                const forecast_real *restrict b6 = pb + (k + 6) * 200;
+                const forecast_real *restrict b7 = pb + (k + 7) * 200;
+                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
+                const forecast_real a10 = pa[k * 50 + (i + 1)], a11 = pa[(k + 1) * 50 + (i + 1)], a12 = pa[(k + 2) * 50 + (i + 1)], a13 = pa[(k + 3) * 50 + (i + 1)], a14 = pa[(k + 4) * 50 + (i + 1)], a15 = pa[(k + 5) * 50 + (i + 1)], a16 = pa[(k + 6) * 50 + (i + 1)], a17 = pa[(k + 7) * 50 + (i + 1)];
+                const forecast_real a20 = pa[k * 50 + (i + 2)], a21 = pa[(k + 1) * 50 + (i + 2)], a22 = pa[(k + 2) * 50 + (i + 2)], a23 = pa[(k + 3) * 50 + (i + 2)], a24 = pa[(k + 4) * 50 + (i + 2)], a25 = pa[(k + 5) * 50 + (i + 2)], a26 = pa[(k + 6) * 50 + (i + 2)], a27 = pa[(k + 7) * 50 + (i + 2)];
+                const forecast_real a30 = pa[k * 50 + (i + 3)], a31 = pa[(k + 1) * 50 + (i + 3)], a32 = pa[(k + 2) * 50 + (i + 3)], a33 = pa[(k + 3) * 50 + (i + 3)], a34 = pa[(k + 4) * 50 + (i + 3)], a35 = pa[(k + 5) * 50 + (i + 3)], a36 = pa[(k + 6) * 50 + (i + 3)], a37 = pa[(k + 7) * 50 + (i + 3)];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                    c1[j] = (((((((c1[j] + a10 * b0[j]) + a11 * b1[j]) + a12 * b2[j]) + a13 * b3[j]) + a14 * b4[j]) + a15 * b5[j]) + a16 * b6[j]) + a17 * b7[j];
+                    c2[j] = (((((((c2[j] + a20 * b0[j]) + a21 * b1[j]) + a22 * b2[j]) + a23 * b3[j]) + a24 * b4[j]) + a25 * b5[j]) + a26 * b6[j]) + a27 * b7[j];
+                    c3[j] = (((((((c3[j] + a30 * b0[j]) + a31 * b1[j]) + a32 * b2[j]) + a33 * b3[j]) + a34 * b4[j]) + a35 * b5[j]) + a36 * b6[j]) + a37 * b7[j];
                 }
-                for (size_t l = 0; l < 32; l++)
-                    pc[i * 200 + j0 + l] = acc[l];
             }
-            {
-                const size_t j0 = 192;
-                forecast_real acc[8];
-                for (size_t l = 0; l < 8; l++)
-                    acc[l] = pc[i * 200 + j0 + l];
-                for (size_t k = 0; k < n * 10; k++) {
-                    const forecast_real a = pa[k * 50 + i];
-                    for (size_t l = 0; l < 8; l++)
-                        acc[l] += a * pb[k * 200 + j0 + l];
+            for (; k < (size_t)(n * 10); k++) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real a00 = pa[k * 50 + i];
+                const forecast_real a10 = pa[k * 50 + (i + 1)];
+                const forecast_real a20 = pa[k * 50 + (i + 2)];
+                const forecast_real a30 = pa[k * 50 + (i + 3)];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                    c1[j] += a10 * b0[j];
+                    c2[j] += a20 * b0[j];
+                    c3[j] += a30 * b0[j];
                 }
-                for (size_t l = 0; l < 8; l++)
-                    pc[i * 200 + j0 + l] = acc[l];
+            }
+        }
+        for (; i < (size_t)(50); i++) {
+            forecast_real *restrict c0 = pc + i * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(n * 10); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real *restrict b1 = pb + (k + 1) * 200;
+                const forecast_real *restrict b2 = pb + (k + 2) * 200;
+                const forecast_real *restrict b3 = pb + (k + 3) * 200;
+                const forecast_real *restrict b4 = pb + (k + 4) * 200;
+                const forecast_real *restrict b5 = pb + (k + 5) * 200;
+                const forecast_real *restrict b6 = pb + (k + 6) * 200;
+                const forecast_real *restrict b7 = pb + (k + 7) * 200;
+                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(n * 10); k++) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real a00 = pa[k * 50 + i];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                }
             }
         }
     }
@@ -673,31 +932,70 @@ static void forecast_lstm_1_backward(forecast_ctx *ctx, const forecast_real *in,
         const forecast_real *restrict pa = hm;
         const forecast_real *restrict pb = dz;
         forecast_real *restrict pc = &ctx->grads.lstm_1_recurrent_kernel[0][0];
-        for (size_t i = 0; i < 50; i++) {
-            for (size_t j0 = 0; j0 < 192; j0 += 32) {
-                forecast_real acc[32];
-                for (size_t l = 0; l < 32; l++)
-                    acc[l] = pc[i * 200 + j0 + l];
-                for (size_t k = 0; k < n * 10; k++) {
-                    const forecast_real a = pa[k * 50 + i];
-                    for (size_t l = 0; l < 32; l++)
-                        acc[l] += a * pb[k * 200 + j0 + l];
+        size_t i = 0;
+        for (; i + 4 <= (size_t)(50); i += 4) {
+            forecast_real *restrict c0 = pc + i * 200;
+            forecast_real *restrict c1 = pc + (i + 1) * 200;
+            forecast_real *restrict c2 = pc + (i + 2) * 200;
+            forecast_real *restrict c3 = pc + (i + 3) * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(n * 10); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real *restrict b1 = pb + (k + 1) * 200;
+                const forecast_real *restrict b2 = pb + (k + 2) * 200;
+                const forecast_real *restrict b3 = pb + (k + 3) * 200;
+                const forecast_real *restrict b4 = pb + (k + 4) * 200;
+                const forecast_real *restrict b5 = pb + (k + 5) * 200;
+                const forecast_real *restrict b6 = pb + (k + 6) * 200;
+                const forecast_real *restrict b7 = pb + (k + 7) * 200;
+                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
+                const forecast_real a10 = pa[k * 50 + (i + 1)], a11 = pa[(k + 1) * 50 + (i + 1)], a12 = pa[(k + 2) * 50 + (i + 1)], a13 = pa[(k + 3) * 50 + (i + 1)], a14 = pa[(k + 4) * 50 + (i + 1)], a15 = pa[(k + 5) * 50 + (i + 1)], a16 = pa[(k + 6) * 50 + (i + 1)], a17 = pa[(k + 7) * 50 + (i + 1)];
+                const forecast_real a20 = pa[k * 50 + (i + 2)], a21 = pa[(k + 1) * 50 + (i + 2)], a22 = pa[(k + 2) * 50 + (i + 2)], a23 = pa[(k + 3) * 50 + (i + 2)], a24 = pa[(k + 4) * 50 + (i + 2)], a25 = pa[(k + 5) * 50 + (i + 2)], a26 = pa[(k + 6) * 50 + (i + 2)], a27 = pa[(k + 7) * 50 + (i + 2)];
+                const forecast_real a30 = pa[k * 50 + (i + 3)], a31 = pa[(k + 1) * 50 + (i + 3)], a32 = pa[(k + 2) * 50 + (i + 3)], a33 = pa[(k + 3) * 50 + (i + 3)], a34 = pa[(k + 4) * 50 + (i + 3)], a35 = pa[(k + 5) * 50 + (i + 3)], a36 = pa[(k + 6) * 50 + (i + 3)], a37 = pa[(k + 7) * 50 + (i + 3)];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                    c1[j] = (((((((c1[j] + a10 * b0[j]) + a11 * b1[j]) + a12 * b2[j]) + a13 * b3[j]) + a14 * b4[j]) + a15 * b5[j]) + a16 * b6[j]) + a17 * b7[j];
+                    c2[j] = (((((((c2[j] + a20 * b0[j]) + a21 * b1[j]) + a22 * b2[j]) + a23 * b3[j]) + a24 * b4[j]) + a25 * b5[j]) + a26 * b6[j]) + a27 * b7[j];
+                    c3[j] = (((((((c3[j] + a30 * b0[j]) + a31 * b1[j]) + a32 * b2[j]) + a33 * b3[j]) + a34 * b4[j]) + a35 * b5[j]) + a36 * b6[j]) + a37 * b7[j];
                 }
-                for (size_t l = 0; l < 32; l++)
-                    pc[i * 200 + j0 + l] = acc[l];
             }
-            {
-                const size_t j0 = 192;
-                forecast_real acc[8];
-                for (size_t l = 0; l < 8; l++)
-                    acc[l] = pc[i * 200 + j0 + l];
-                for (size_t k = 0; k < n * 10; k++) {
-                    const forecast_real a = pa[k * 50 + i];
-                    for (size_t l = 0; l < 8; l++)
-                        acc[l] += a * pb[k * 200 + j0 + l];
+            for (; k < (size_t)(n * 10); k++) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real a00 = pa[k * 50 + i];
+                const forecast_real a10 = pa[k * 50 + (i + 1)];
+                const forecast_real a20 = pa[k * 50 + (i + 2)];
+                const forecast_real a30 = pa[k * 50 + (i + 3)];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                    c1[j] += a10 * b0[j];
+                    c2[j] += a20 * b0[j];
+                    c3[j] += a30 * b0[j];
                 }
-                for (size_t l = 0; l < 8; l++)
-                    pc[i * 200 + j0 + l] = acc[l];
+            }
+        }
+        for (; i < (size_t)(50); i++) {
+            forecast_real *restrict c0 = pc + i * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(n * 10); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real *restrict b1 = pb + (k + 1) * 200;
+                const forecast_real *restrict b2 = pb + (k + 2) * 200;
+                const forecast_real *restrict b3 = pb + (k + 3) * 200;
+                const forecast_real *restrict b4 = pb + (k + 4) * 200;
+                const forecast_real *restrict b5 = pb + (k + 5) * 200;
+                const forecast_real *restrict b6 = pb + (k + 6) * 200;
+                const forecast_real *restrict b7 = pb + (k + 7) * 200;
+                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(n * 10); k++) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real a00 = pa[k * 50 + i];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                }
             }
         }
     }
@@ -710,19 +1008,79 @@ static void forecast_lstm_1_backward(forecast_ctx *ctx, const forecast_real *in,
             const forecast_real *restrict pa = dz;
             const forecast_real *restrict pb = &ctx->params.lstm_1_kernel[0][0];
             forecast_real *restrict pc = din;
-            for (size_t i = 0; i < n * 10; i++) {
+            size_t i = 0;
+            for (; i + 4 <= (size_t)(n * 10); i += 4) {
                 for (size_t j = 0; j < 50; j++) {
-                    forecast_real s[16] = {0};
+                    forecast_real s0[16] = {0};
+                    forecast_real s1[16] = {0};
+                    forecast_real s2[16] = {0};
+                    forecast_real s3[16] = {0};
+                    const forecast_real *restrict bj = pb + j * 200;
                     size_t k = 0;
-                    for (; k + 16 <= (size_t)(200); k += 16)
-                        for (size_t l = 0; l < 16; l++)
-                            s[l] += pa[i * 200 + k + l] * pb[j * 200 + k + l];
-                    for (size_t l = 0; k + l < (size_t)(200); l++)
-                        s[l] += pa[i * 200 + k + l] * pb[j * 200 + k + l];
-                    for (size_t w = 16 / 2; w > 0; w /= 2)
-                        for (size_t l = 0; l < w; l++)
-                            s[l] += s[l + w];
-                    pc[i * 50 + j] = s[0];
+                    for (; k + 16 <= (size_t)(200); k += 16) {
+                        for (size_t l = 0; l < 16; l++) {
+                            s0[l] += pa[i * 200 + k + l] * bj[k + l];
+                            s1[l] += pa[(i + 1) * 200 + k + l] * bj[k + l];
+                            s2[l] += pa[(i + 2) * 200 + k + l] * bj[k + l];
+                            s3[l] += pa[(i + 3) * 200 + k + l] * bj[k + l];
+                        }
+                    }
+                    for (size_t l = 0; k + l < (size_t)(200); l++) {
+                        s0[l] += pa[i * 200 + k + l] * bj[k + l];
+                        s1[l] += pa[(i + 1) * 200 + k + l] * bj[k + l];
+                        s2[l] += pa[(i + 2) * 200 + k + l] * bj[k + l];
+                        s3[l] += pa[(i + 3) * 200 + k + l] * bj[k + l];
+                    }
+                    for (size_t l = 0; l < 8; l++)
+                        s0[l] += s0[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s0[l] += s0[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s0[l] += s0[l + 2];
+                    pc[i * 50 + j] = s0[0] + s0[1];
+                    for (size_t l = 0; l < 8; l++)
+                        s1[l] += s1[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s1[l] += s1[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s1[l] += s1[l + 2];
+                    pc[(i + 1) * 50 + j] = s1[0] + s1[1];
+                    for (size_t l = 0; l < 8; l++)
+                        s2[l] += s2[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s2[l] += s2[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s2[l] += s2[l + 2];
+                    pc[(i + 2) * 50 + j] = s2[0] + s2[1];
+                    for (size_t l = 0; l < 8; l++)
+                        s3[l] += s3[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s3[l] += s3[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s3[l] += s3[l + 2];
+                    pc[(i + 3) * 50 + j] = s3[0] + s3[1];
+                }
+            }
+            for (; i < (size_t)(n * 10); i++) {
+                for (size_t j = 0; j < 50; j++) {
+                    forecast_real s0[16] = {0};
+                    const forecast_real *restrict bj = pb + j * 200;
+                    size_t k = 0;
+                    for (; k + 16 <= (size_t)(200); k += 16) {
+                        for (size_t l = 0; l < 16; l++) {
+                            s0[l] += pa[i * 200 + k + l] * bj[k + l];
+                        }
+                    }
+                    for (size_t l = 0; k + l < (size_t)(200); l++) {
+                        s0[l] += pa[i * 200 + k + l] * bj[k + l];
+                    }
+                    for (size_t l = 0; l < 8; l++)
+                        s0[l] += s0[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s0[l] += s0[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s0[l] += s0[l + 2];
+                    pc[i * 50 + j] = s0[0] + s0[1];
                 }
             }
         }
@@ -730,6 +1088,7 @@ static void forecast_lstm_1_backward(forecast_ctx *ctx, const forecast_real *in,
 }
 
 /* dense: Dense, 25 units, linear (specs/forecast.yaml:9) */
+FORECAST_TARGETS
 static void forecast_dense_forward(forecast_ctx *ctx, const forecast_real *in, size_t n, int train)
 {
     (void)train;
@@ -744,18 +1103,28 @@ static void forecast_dense_forward(forecast_ctx *ctx, const forecast_real *in, s
         const forecast_real *restrict pb = &ctx->params.dense_kernel[0][0];
         forecast_real *restrict pc = z;
         for (size_t i = 0; i < n * 1; i++) {
-            {
-                const size_t j0 = 0;
-                forecast_real acc[25];
-                for (size_t l = 0; l < 25; l++)
-                    acc[l] = pc[i * 25 + j0 + l];
-                for (size_t k = 0; k < 50; k++) {
-                    const forecast_real a = pa[i * 50 + k];
-                    for (size_t l = 0; l < 25; l++)
-                        acc[l] += a * pb[k * 25 + j0 + l];
+            forecast_real *restrict c0 = pc + i * 25;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(50); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 25;
+                const forecast_real *restrict b1 = pb + (k + 1) * 25;
+                const forecast_real *restrict b2 = pb + (k + 2) * 25;
+                const forecast_real *restrict b3 = pb + (k + 3) * 25;
+                const forecast_real *restrict b4 = pb + (k + 4) * 25;
+                const forecast_real *restrict b5 = pb + (k + 5) * 25;
+                const forecast_real *restrict b6 = pb + (k + 6) * 25;
+                const forecast_real *restrict b7 = pb + (k + 7) * 25;
+                const forecast_real a00 = pa[i * 50 + k], a01 = pa[i * 50 + k + 1], a02 = pa[i * 50 + k + 2], a03 = pa[i * 50 + k + 3], a04 = pa[i * 50 + k + 4], a05 = pa[i * 50 + k + 5], a06 = pa[i * 50 + k + 6], a07 = pa[i * 50 + k + 7];
+                for (size_t j = 0; j < 25; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
                 }
-                for (size_t l = 0; l < 25; l++)
-                    pc[i * 25 + j0 + l] = acc[l];
+            }
+            for (; k < (size_t)(50); k++) {
+                const forecast_real *restrict b0 = pb + k * 25;
+                const forecast_real a00 = pa[i * 50 + k];
+                for (size_t j = 0; j < 25; j++) {
+                    c0[j] += a00 * b0[j];
+                }
             }
         }
     }
@@ -763,6 +1132,7 @@ static void forecast_dense_forward(forecast_ctx *ctx, const forecast_real *in, s
         a[r] = forecast_act_linear(z[r]);
 }
 
+FORECAST_TARGETS
 static void forecast_dense_backward(forecast_ctx *ctx, const forecast_real *in, forecast_real *din, size_t n)
 {
     const forecast_real *a = &ctx->dense_out[0][0]; /* [n * 1, 25] */
@@ -775,19 +1145,70 @@ static void forecast_dense_backward(forecast_ctx *ctx, const forecast_real *in, 
         const forecast_real *restrict pa = in;
         const forecast_real *restrict pb = dz;
         forecast_real *restrict pc = &ctx->grads.dense_kernel[0][0];
-        for (size_t i = 0; i < 50; i++) {
-            {
-                const size_t j0 = 0;
-                forecast_real acc[25];
-                for (size_t l = 0; l < 25; l++)
-                    acc[l] = pc[i * 25 + j0 + l];
-                for (size_t k = 0; k < n * 1; k++) {
-                    const forecast_real a = pa[k * 50 + i];
-                    for (size_t l = 0; l < 25; l++)
-                        acc[l] += a * pb[k * 25 + j0 + l];
+        size_t i = 0;
+        for (; i + 4 <= (size_t)(50); i += 4) {
+            forecast_real *restrict c0 = pc + i * 25;
+            forecast_real *restrict c1 = pc + (i + 1) * 25;
+            forecast_real *restrict c2 = pc + (i + 2) * 25;
+            forecast_real *restrict c3 = pc + (i + 3) * 25;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(n * 1); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 25;
+                const forecast_real *restrict b1 = pb + (k + 1) * 25;
+                const forecast_real *restrict b2 = pb + (k + 2) * 25;
+                const forecast_real *restrict b3 = pb + (k + 3) * 25;
+                const forecast_real *restrict b4 = pb + (k + 4) * 25;
+                const forecast_real *restrict b5 = pb + (k + 5) * 25;
+                const forecast_real *restrict b6 = pb + (k + 6) * 25;
+                const forecast_real *restrict b7 = pb + (k + 7) * 25;
+                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
+                const forecast_real a10 = pa[k * 50 + (i + 1)], a11 = pa[(k + 1) * 50 + (i + 1)], a12 = pa[(k + 2) * 50 + (i + 1)], a13 = pa[(k + 3) * 50 + (i + 1)], a14 = pa[(k + 4) * 50 + (i + 1)], a15 = pa[(k + 5) * 50 + (i + 1)], a16 = pa[(k + 6) * 50 + (i + 1)], a17 = pa[(k + 7) * 50 + (i + 1)];
+                const forecast_real a20 = pa[k * 50 + (i + 2)], a21 = pa[(k + 1) * 50 + (i + 2)], a22 = pa[(k + 2) * 50 + (i + 2)], a23 = pa[(k + 3) * 50 + (i + 2)], a24 = pa[(k + 4) * 50 + (i + 2)], a25 = pa[(k + 5) * 50 + (i + 2)], a26 = pa[(k + 6) * 50 + (i + 2)], a27 = pa[(k + 7) * 50 + (i + 2)];
+                const forecast_real a30 = pa[k * 50 + (i + 3)], a31 = pa[(k + 1) * 50 + (i + 3)], a32 = pa[(k + 2) * 50 + (i + 3)], a33 = pa[(k + 3) * 50 + (i + 3)], a34 = pa[(k + 4) * 50 + (i + 3)], a35 = pa[(k + 5) * 50 + (i + 3)], a36 = pa[(k + 6) * 50 + (i + 3)], a37 = pa[(k + 7) * 50 + (i + 3)];
+                for (size_t j = 0; j < 25; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                    c1[j] = (((((((c1[j] + a10 * b0[j]) + a11 * b1[j]) + a12 * b2[j]) + a13 * b3[j]) + a14 * b4[j]) + a15 * b5[j]) + a16 * b6[j]) + a17 * b7[j];
+                    c2[j] = (((((((c2[j] + a20 * b0[j]) + a21 * b1[j]) + a22 * b2[j]) + a23 * b3[j]) + a24 * b4[j]) + a25 * b5[j]) + a26 * b6[j]) + a27 * b7[j];
+                    c3[j] = (((((((c3[j] + a30 * b0[j]) + a31 * b1[j]) + a32 * b2[j]) + a33 * b3[j]) + a34 * b4[j]) + a35 * b5[j]) + a36 * b6[j]) + a37 * b7[j];
                 }
-                for (size_t l = 0; l < 25; l++)
-                    pc[i * 25 + j0 + l] = acc[l];
+            }
+            for (; k < (size_t)(n * 1); k++) {
+                const forecast_real *restrict b0 = pb + k * 25;
+                const forecast_real a00 = pa[k * 50 + i];
+                const forecast_real a10 = pa[k * 50 + (i + 1)];
+                const forecast_real a20 = pa[k * 50 + (i + 2)];
+                const forecast_real a30 = pa[k * 50 + (i + 3)];
+                for (size_t j = 0; j < 25; j++) {
+                    c0[j] += a00 * b0[j];
+                    c1[j] += a10 * b0[j];
+                    c2[j] += a20 * b0[j];
+                    c3[j] += a30 * b0[j];
+                }
+            }
+        }
+        for (; i < (size_t)(50); i++) {
+            forecast_real *restrict c0 = pc + i * 25;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(n * 1); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 25;
+                const forecast_real *restrict b1 = pb + (k + 1) * 25;
+                const forecast_real *restrict b2 = pb + (k + 2) * 25;
+                const forecast_real *restrict b3 = pb + (k + 3) * 25;
+                const forecast_real *restrict b4 = pb + (k + 4) * 25;
+                const forecast_real *restrict b5 = pb + (k + 5) * 25;
+                const forecast_real *restrict b6 = pb + (k + 6) * 25;
+                const forecast_real *restrict b7 = pb + (k + 7) * 25;
+                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
+                for (size_t j = 0; j < 25; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(n * 1); k++) {
+                const forecast_real *restrict b0 = pb + k * 25;
+                const forecast_real a00 = pa[k * 50 + i];
+                for (size_t j = 0; j < 25; j++) {
+                    c0[j] += a00 * b0[j];
+                }
             }
         }
     }
@@ -802,17 +1223,24 @@ static void forecast_dense_backward(forecast_ctx *ctx, const forecast_real *in, 
             forecast_real *restrict pc = din;
             for (size_t i = 0; i < n * 1; i++) {
                 for (size_t j = 0; j < 50; j++) {
-                    forecast_real s[16] = {0};
+                    forecast_real s0[16] = {0};
+                    const forecast_real *restrict bj = pb + j * 25;
                     size_t k = 0;
-                    for (; k + 16 <= (size_t)(25); k += 16)
-                        for (size_t l = 0; l < 16; l++)
-                            s[l] += pa[i * 25 + k + l] * pb[j * 25 + k + l];
-                    for (size_t l = 0; k + l < (size_t)(25); l++)
-                        s[l] += pa[i * 25 + k + l] * pb[j * 25 + k + l];
-                    for (size_t w = 16 / 2; w > 0; w /= 2)
-                        for (size_t l = 0; l < w; l++)
-                            s[l] += s[l + w];
-                    pc[i * 50 + j] = s[0];
+                    for (; k + 16 <= (size_t)(25); k += 16) {
+                        for (size_t l = 0; l < 16; l++) {
+                            s0[l] += pa[i * 25 + k + l] * bj[k + l];
+                        }
+                    }
+                    for (size_t l = 0; k + l < (size_t)(25); l++) {
+                        s0[l] += pa[i * 25 + k + l] * bj[k + l];
+                    }
+                    for (size_t l = 0; l < 8; l++)
+                        s0[l] += s0[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s0[l] += s0[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s0[l] += s0[l + 2];
+                    pc[i * 50 + j] = s0[0] + s0[1];
                 }
             }
         }
@@ -820,6 +1248,7 @@ static void forecast_dense_backward(forecast_ctx *ctx, const forecast_real *in, 
 }
 
 /* dense_1: Dense, 1 unit, linear (specs/forecast.yaml:10) */
+FORECAST_TARGETS
 static void forecast_dense_1_forward(forecast_ctx *ctx, const forecast_real *in, size_t n, int train)
 {
     (void)train;
@@ -834,18 +1263,28 @@ static void forecast_dense_1_forward(forecast_ctx *ctx, const forecast_real *in,
         const forecast_real *restrict pb = &ctx->params.dense_1_kernel[0][0];
         forecast_real *restrict pc = z;
         for (size_t i = 0; i < n * 1; i++) {
-            {
-                const size_t j0 = 0;
-                forecast_real acc[1];
-                for (size_t l = 0; l < 1; l++)
-                    acc[l] = pc[i * 1 + j0 + l];
-                for (size_t k = 0; k < 25; k++) {
-                    const forecast_real a = pa[i * 25 + k];
-                    for (size_t l = 0; l < 1; l++)
-                        acc[l] += a * pb[k * 1 + j0 + l];
+            forecast_real *restrict c0 = pc + i * 1;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(25); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 1;
+                const forecast_real *restrict b1 = pb + (k + 1) * 1;
+                const forecast_real *restrict b2 = pb + (k + 2) * 1;
+                const forecast_real *restrict b3 = pb + (k + 3) * 1;
+                const forecast_real *restrict b4 = pb + (k + 4) * 1;
+                const forecast_real *restrict b5 = pb + (k + 5) * 1;
+                const forecast_real *restrict b6 = pb + (k + 6) * 1;
+                const forecast_real *restrict b7 = pb + (k + 7) * 1;
+                const forecast_real a00 = pa[i * 25 + k], a01 = pa[i * 25 + k + 1], a02 = pa[i * 25 + k + 2], a03 = pa[i * 25 + k + 3], a04 = pa[i * 25 + k + 4], a05 = pa[i * 25 + k + 5], a06 = pa[i * 25 + k + 6], a07 = pa[i * 25 + k + 7];
+                for (size_t j = 0; j < 1; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
                 }
-                for (size_t l = 0; l < 1; l++)
-                    pc[i * 1 + j0 + l] = acc[l];
+            }
+            for (; k < (size_t)(25); k++) {
+                const forecast_real *restrict b0 = pb + k * 1;
+                const forecast_real a00 = pa[i * 25 + k];
+                for (size_t j = 0; j < 1; j++) {
+                    c0[j] += a00 * b0[j];
+                }
             }
         }
     }
@@ -853,6 +1292,7 @@ static void forecast_dense_1_forward(forecast_ctx *ctx, const forecast_real *in,
         a[r] = forecast_act_linear(z[r]);
 }
 
+FORECAST_TARGETS
 static void forecast_dense_1_backward(forecast_ctx *ctx, const forecast_real *in, forecast_real *din, size_t n)
 {
     const forecast_real *a = &ctx->dense_1_out[0][0]; /* [n * 1, 1] */
@@ -865,19 +1305,70 @@ static void forecast_dense_1_backward(forecast_ctx *ctx, const forecast_real *in
         const forecast_real *restrict pa = in;
         const forecast_real *restrict pb = dz;
         forecast_real *restrict pc = &ctx->grads.dense_1_kernel[0][0];
-        for (size_t i = 0; i < 25; i++) {
-            {
-                const size_t j0 = 0;
-                forecast_real acc[1];
-                for (size_t l = 0; l < 1; l++)
-                    acc[l] = pc[i * 1 + j0 + l];
-                for (size_t k = 0; k < n * 1; k++) {
-                    const forecast_real a = pa[k * 25 + i];
-                    for (size_t l = 0; l < 1; l++)
-                        acc[l] += a * pb[k * 1 + j0 + l];
+        size_t i = 0;
+        for (; i + 4 <= (size_t)(25); i += 4) {
+            forecast_real *restrict c0 = pc + i * 1;
+            forecast_real *restrict c1 = pc + (i + 1) * 1;
+            forecast_real *restrict c2 = pc + (i + 2) * 1;
+            forecast_real *restrict c3 = pc + (i + 3) * 1;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(n * 1); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 1;
+                const forecast_real *restrict b1 = pb + (k + 1) * 1;
+                const forecast_real *restrict b2 = pb + (k + 2) * 1;
+                const forecast_real *restrict b3 = pb + (k + 3) * 1;
+                const forecast_real *restrict b4 = pb + (k + 4) * 1;
+                const forecast_real *restrict b5 = pb + (k + 5) * 1;
+                const forecast_real *restrict b6 = pb + (k + 6) * 1;
+                const forecast_real *restrict b7 = pb + (k + 7) * 1;
+                const forecast_real a00 = pa[k * 25 + i], a01 = pa[(k + 1) * 25 + i], a02 = pa[(k + 2) * 25 + i], a03 = pa[(k + 3) * 25 + i], a04 = pa[(k + 4) * 25 + i], a05 = pa[(k + 5) * 25 + i], a06 = pa[(k + 6) * 25 + i], a07 = pa[(k + 7) * 25 + i];
+                const forecast_real a10 = pa[k * 25 + (i + 1)], a11 = pa[(k + 1) * 25 + (i + 1)], a12 = pa[(k + 2) * 25 + (i + 1)], a13 = pa[(k + 3) * 25 + (i + 1)], a14 = pa[(k + 4) * 25 + (i + 1)], a15 = pa[(k + 5) * 25 + (i + 1)], a16 = pa[(k + 6) * 25 + (i + 1)], a17 = pa[(k + 7) * 25 + (i + 1)];
+                const forecast_real a20 = pa[k * 25 + (i + 2)], a21 = pa[(k + 1) * 25 + (i + 2)], a22 = pa[(k + 2) * 25 + (i + 2)], a23 = pa[(k + 3) * 25 + (i + 2)], a24 = pa[(k + 4) * 25 + (i + 2)], a25 = pa[(k + 5) * 25 + (i + 2)], a26 = pa[(k + 6) * 25 + (i + 2)], a27 = pa[(k + 7) * 25 + (i + 2)];
+                const forecast_real a30 = pa[k * 25 + (i + 3)], a31 = pa[(k + 1) * 25 + (i + 3)], a32 = pa[(k + 2) * 25 + (i + 3)], a33 = pa[(k + 3) * 25 + (i + 3)], a34 = pa[(k + 4) * 25 + (i + 3)], a35 = pa[(k + 5) * 25 + (i + 3)], a36 = pa[(k + 6) * 25 + (i + 3)], a37 = pa[(k + 7) * 25 + (i + 3)];
+                for (size_t j = 0; j < 1; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                    c1[j] = (((((((c1[j] + a10 * b0[j]) + a11 * b1[j]) + a12 * b2[j]) + a13 * b3[j]) + a14 * b4[j]) + a15 * b5[j]) + a16 * b6[j]) + a17 * b7[j];
+                    c2[j] = (((((((c2[j] + a20 * b0[j]) + a21 * b1[j]) + a22 * b2[j]) + a23 * b3[j]) + a24 * b4[j]) + a25 * b5[j]) + a26 * b6[j]) + a27 * b7[j];
+                    c3[j] = (((((((c3[j] + a30 * b0[j]) + a31 * b1[j]) + a32 * b2[j]) + a33 * b3[j]) + a34 * b4[j]) + a35 * b5[j]) + a36 * b6[j]) + a37 * b7[j];
                 }
-                for (size_t l = 0; l < 1; l++)
-                    pc[i * 1 + j0 + l] = acc[l];
+            }
+            for (; k < (size_t)(n * 1); k++) {
+                const forecast_real *restrict b0 = pb + k * 1;
+                const forecast_real a00 = pa[k * 25 + i];
+                const forecast_real a10 = pa[k * 25 + (i + 1)];
+                const forecast_real a20 = pa[k * 25 + (i + 2)];
+                const forecast_real a30 = pa[k * 25 + (i + 3)];
+                for (size_t j = 0; j < 1; j++) {
+                    c0[j] += a00 * b0[j];
+                    c1[j] += a10 * b0[j];
+                    c2[j] += a20 * b0[j];
+                    c3[j] += a30 * b0[j];
+                }
+            }
+        }
+        for (; i < (size_t)(25); i++) {
+            forecast_real *restrict c0 = pc + i * 1;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(n * 1); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 1;
+                const forecast_real *restrict b1 = pb + (k + 1) * 1;
+                const forecast_real *restrict b2 = pb + (k + 2) * 1;
+                const forecast_real *restrict b3 = pb + (k + 3) * 1;
+                const forecast_real *restrict b4 = pb + (k + 4) * 1;
+                const forecast_real *restrict b5 = pb + (k + 5) * 1;
+                const forecast_real *restrict b6 = pb + (k + 6) * 1;
+                const forecast_real *restrict b7 = pb + (k + 7) * 1;
+                const forecast_real a00 = pa[k * 25 + i], a01 = pa[(k + 1) * 25 + i], a02 = pa[(k + 2) * 25 + i], a03 = pa[(k + 3) * 25 + i], a04 = pa[(k + 4) * 25 + i], a05 = pa[(k + 5) * 25 + i], a06 = pa[(k + 6) * 25 + i], a07 = pa[(k + 7) * 25 + i];
+                for (size_t j = 0; j < 1; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(n * 1); k++) {
+                const forecast_real *restrict b0 = pb + k * 1;
+                const forecast_real a00 = pa[k * 25 + i];
+                for (size_t j = 0; j < 1; j++) {
+                    c0[j] += a00 * b0[j];
+                }
             }
         }
     }
@@ -892,17 +1383,24 @@ static void forecast_dense_1_backward(forecast_ctx *ctx, const forecast_real *in
             forecast_real *restrict pc = din;
             for (size_t i = 0; i < n * 1; i++) {
                 for (size_t j = 0; j < 25; j++) {
-                    forecast_real s[16] = {0};
+                    forecast_real s0[16] = {0};
+                    const forecast_real *restrict bj = pb + j * 1;
                     size_t k = 0;
-                    for (; k + 16 <= (size_t)(1); k += 16)
-                        for (size_t l = 0; l < 16; l++)
-                            s[l] += pa[i * 1 + k + l] * pb[j * 1 + k + l];
-                    for (size_t l = 0; k + l < (size_t)(1); l++)
-                        s[l] += pa[i * 1 + k + l] * pb[j * 1 + k + l];
-                    for (size_t w = 16 / 2; w > 0; w /= 2)
-                        for (size_t l = 0; l < w; l++)
-                            s[l] += s[l + w];
-                    pc[i * 25 + j] = s[0];
+                    for (; k + 16 <= (size_t)(1); k += 16) {
+                        for (size_t l = 0; l < 16; l++) {
+                            s0[l] += pa[i * 1 + k + l] * bj[k + l];
+                        }
+                    }
+                    for (size_t l = 0; k + l < (size_t)(1); l++) {
+                        s0[l] += pa[i * 1 + k + l] * bj[k + l];
+                    }
+                    for (size_t l = 0; l < 8; l++)
+                        s0[l] += s0[l + 8];
+                    for (size_t l = 0; l < 4; l++)
+                        s0[l] += s0[l + 4];
+                    for (size_t l = 0; l < 2; l++)
+                        s0[l] += s0[l + 2];
+                    pc[i * 25 + j] = s0[0] + s0[1];
                 }
             }
         }
@@ -929,6 +1427,7 @@ void forecast_predict(forecast_ctx *ctx, const forecast_real *x, forecast_real *
 
 /* mse, reduced over the last axis, then averaged over the batch
  * (specs/forecast.yaml:13); also writes d loss / d output. */
+FORECAST_TARGETS
 static forecast_real forecast_loss(forecast_ctx *ctx, const forecast_real *y, size_t n)
 {
     const size_t rows = n * 1;
@@ -998,6 +1497,7 @@ lstmc_status forecast_update(forecast_ctx *ctx)
 /* The Adam step of forecast_update (the same operations as lstmc_adam_step_f32,
  * so the same bits) fused with clearing the gradients for the next batch:
  * one pass over the parameters that the compiler vectorises. */
+FORECAST_TARGETS
 static void forecast_adam_and_clear(forecast_ctx *ctx)
 {
     /* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */

@@ -72,6 +72,7 @@ typedef struct forecast_ctx {
     /* lstm: LSTM, 50 units, returns sequences */
     forecast_real lstm_gates[FORECAST_BATCH][2000]; /* [BATCH][10, 200]: i, f, c, o after activation */
     forecast_real lstm_c[FORECAST_BATCH][500]; /* [BATCH][10, 50]: cell state */
+    forecast_real lstm_tc[FORECAST_BATCH][500]; /* [BATCH][10, 50]: the activation of the cell state, for backward */
     forecast_real lstm_h[FORECAST_BATCH][500]; /* [BATCH][10, 50]: hidden state */
     forecast_real lstm_hm[FORECAST_BATCH][500]; /* [BATCH][10, 50]: h[t-1] as step t uses it */
     forecast_real lstm_dout[FORECAST_BATCH][500]; /* [BATCH][10, 50]: d loss / d output */
@@ -81,6 +82,7 @@ typedef struct forecast_ctx {
     /* lstm_1: LSTM, 50 units */
     forecast_real lstm_1_gates[FORECAST_BATCH][2000]; /* [BATCH][10, 200]: i, f, c, o after activation */
     forecast_real lstm_1_c[FORECAST_BATCH][500]; /* [BATCH][10, 50]: cell state */
+    forecast_real lstm_1_tc[FORECAST_BATCH][500]; /* [BATCH][10, 50]: the activation of the cell state, for backward */
     forecast_real lstm_1_h[FORECAST_BATCH][500]; /* [BATCH][10, 50]: hidden state */
     forecast_real lstm_1_hm[FORECAST_BATCH][500]; /* [BATCH][10, 50]: h[t-1] as step t uses it */
     forecast_real lstm_1_out[FORECAST_BATCH][50]; /* [BATCH][50]: h of the last step */

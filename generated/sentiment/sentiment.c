@@ -14,6 +14,19 @@
 
 #include <cblas.h>
 
+/* The functions marked SENTIMENT_TARGETS hold the loops. On x86-64 with glibc they
+ * are compiled for AVX-512, AVX2 and the baseline, and the dynamic loader
+ * picks the widest the CPU has (target_clones). Nothing is contracted into
+ * FMAs or reassociated, so every version computes the same bits. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) && !defined(LSTMC_NO_TARGET_CLONES)
+#define SENTIMENT_TARGETS __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SENTIMENT_TARGETS
+#endif
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 const lstmc_tensor_desc sentiment_tensors[SENTIMENT_TENSOR_COUNT] = {
     {"embedding/embeddings", LSTMC_F32, 2, {20000, 128}},
     {"lstm/kernel", LSTMC_F32, 2, {128, 400}},
@@ -130,6 +143,7 @@ lstmc_status sentiment_init(sentiment_ctx *ctx, uint64_t seed)
 }
 
 /* embedding: Embedding to 128 dimensions (specs/sentiment.yaml:8) */
+SENTIMENT_TARGETS
 static void sentiment_embedding_forward(sentiment_ctx *ctx, const sentiment_real *in, size_t n, int train)
 {
     (void)train;
@@ -141,6 +155,7 @@ static void sentiment_embedding_forward(sentiment_ctx *ctx, const sentiment_real
     }
 }
 
+SENTIMENT_TARGETS
 static void sentiment_embedding_backward(sentiment_ctx *ctx, const sentiment_real *in, sentiment_real *din, size_t n)
 {
     /* row-sparse: only the rows of the batch's ids change */
@@ -154,6 +169,7 @@ static void sentiment_embedding_backward(sentiment_ctx *ctx, const sentiment_rea
 }
 
 /* spatial_dropout1d: SpatialDropout1D, rate 0.2 (specs/sentiment.yaml:9) */
+SENTIMENT_TARGETS
 static void sentiment_spatial_dropout1d_forward(sentiment_ctx *ctx, const sentiment_real *in, size_t n, int train)
 {
     sentiment_real *out = &ctx->spatial_dropout1d_out[0][0]; /* [n, 12800] */
@@ -166,6 +182,7 @@ static void sentiment_spatial_dropout1d_forward(sentiment_ctx *ctx, const sentim
             out[b * 12800 + r] = in[b * 12800 + r] * ctx->mask[b][0 + r % 128];
 }
 
+SENTIMENT_TARGETS
 static void sentiment_spatial_dropout1d_backward(sentiment_ctx *ctx, const sentiment_real *in, sentiment_real *din, size_t n)
 {
     const sentiment_real *dout = &ctx->spatial_dropout1d_dout[0][0]; /* [n, 12800] */
@@ -178,10 +195,12 @@ static void sentiment_spatial_dropout1d_backward(sentiment_ctx *ctx, const senti
 }
 
 /* lstm: one forward step (specs/sentiment.yaml:10) */
-static inline void sentiment_lstm_step(sentiment_ctx *ctx, size_t n, size_t t, int train)
+SENTIMENT_TARGETS
+static void sentiment_lstm_step(sentiment_ctx *ctx, size_t n, size_t t, int train)
 {
     sentiment_real *gates = &ctx->lstm_gates[0][0]; /* [n, 100, 400] */
     sentiment_real *c = &ctx->lstm_c[0][0]; /* [n, 100, 100] */
+    sentiment_real *tc = &ctx->lstm_tc[0][0]; /* [n, 100, 100] */
     sentiment_real *h = &ctx->lstm_h[0][0]; /* [n, 100, 100] */
     sentiment_real *hm = &ctx->lstm_hm[0][0]; /* [n, 100, 100] */
     if (t > 0) {
@@ -199,30 +218,54 @@ static inline void sentiment_lstm_step(sentiment_ctx *ctx, size_t n, size_t t, i
     for (size_t b = 0; b < n; b++) {
         sentiment_real *restrict z = gates + (b * 100 + t) * 400;
         sentiment_real *restrict ct = c + (b * 100 + t) * 100;
+        sentiment_real *restrict tct = tc + (b * 100 + t) * 100;
         sentiment_real *restrict ht = h + (b * 100 + t) * 100;
         /* c[t-1]; at t = 0 the zero row hm[b][0] */
         const sentiment_real *restrict cp = t > 0 ? c + (b * 100 + t - 1) * 100 : hm + b * 10000;
+        /* i, f, c, o, c[t-1] then c[t], its activation over 112 lanes, the last 12 zero:
+         * the activations vectorise without a scalar tail */
+        sentiment_real v[6][112];
+        for (size_t j = 100; j < 112; j++)
+            v[0][j] = v[1][j] = v[2][j] = v[3][j] = v[4][j] = 0;
         for (size_t j = 0; j < 100; j++) {
-            const sentiment_real ig = sentiment_act_sigmoid(z[j]);
-            const sentiment_real fg = sentiment_act_sigmoid(z[100 + j]);
-            const sentiment_real gg = sentiment_act_tanh(z[200 + j]);
-            const sentiment_real og = sentiment_act_sigmoid(z[300 + j]);
-            const sentiment_real prev = cp[j];
-            z[j] = ig;
-            z[100 + j] = fg;
-            z[200 + j] = gg;
-            z[300 + j] = og;
-            ct[j] = fg * prev + ig * gg;
-            ht[j] = og * sentiment_act_tanh(ct[j]);
+            v[0][j] = z[j];
+            v[1][j] = z[100 + j];
+            v[2][j] = z[200 + j];
+            v[3][j] = z[300 + j];
+            v[4][j] = cp[j];
+        }
+        for (size_t j = 0; j < 112; j++) {
+            const sentiment_real ig = sentiment_act_sigmoid(v[0][j]);
+            const sentiment_real fg = sentiment_act_sigmoid(v[1][j]);
+            const sentiment_real gg = sentiment_act_tanh(v[2][j]);
+            const sentiment_real og = sentiment_act_sigmoid(v[3][j]);
+            const sentiment_real cj = fg * v[4][j] + ig * gg;
+            v[0][j] = ig;
+            v[1][j] = fg;
+            v[2][j] = gg;
+            v[3][j] = og;
+            v[4][j] = cj;
+            v[5][j] = sentiment_act_tanh(cj);
+        }
+        for (size_t j = 0; j < 100; j++) {
+            z[j] = v[0][j];
+            z[100 + j] = v[1][j];
+            z[200 + j] = v[2][j];
+            z[300 + j] = v[3][j];
+            ct[j] = v[4][j];
+            tct[j] = v[5][j];
+            ht[j] = v[3][j] * v[5][j];
         }
     }
 }
 
 /* lstm: one backward step (specs/sentiment.yaml:10) */
-static inline void sentiment_lstm_step_back(sentiment_ctx *ctx, size_t n, size_t t)
+SENTIMENT_TARGETS
+static void sentiment_lstm_step_back(sentiment_ctx *ctx, size_t n, size_t t)
 {
     const sentiment_real *gates = &ctx->lstm_gates[0][0]; /* [n, 100, 400] */
     const sentiment_real *c = &ctx->lstm_c[0][0]; /* [n, 100, 100] */
+    const sentiment_real *tc = &ctx->lstm_tc[0][0]; /* [n, 100, 100] */
     const sentiment_real *hm = &ctx->lstm_hm[0][0]; /* [n, 100, 100] */
     const sentiment_real *dout = &ctx->lstm_dout[0][0]; /* [n, 1, 100] */
     sentiment_real *dz = &ctx->lstm_dz[0][0]; /* [n, 100, 400] */
@@ -230,7 +273,7 @@ static inline void sentiment_lstm_step_back(sentiment_ctx *ctx, size_t n, size_t
     sentiment_real *dc = &ctx->lstm_dc[0][0]; /* [n, 100] */
     for (size_t b = 0; b < n; b++) {
         const sentiment_real *restrict gt = gates + (b * 100 + t) * 400;
-        const sentiment_real *restrict ct = c + (b * 100 + t) * 100;
+        const sentiment_real *restrict tct = tc + (b * 100 + t) * 100;
         /* c[t-1]; at t = 0 the zero row hm[b][0] */
         const sentiment_real *restrict cp = t > 0 ? c + (b * 100 + t - 1) * 100 : hm + b * 10000;
         sentiment_real *restrict dzt = dz + (b * 100 + t) * 400;
@@ -238,12 +281,12 @@ static inline void sentiment_lstm_step_back(sentiment_ctx *ctx, size_t n, size_t
             const sentiment_real dhj = dh[b * 100 + j] + (t == 99 ? dout[b * 100 + j] : 0);
             const sentiment_real ig = gt[j], fg = gt[100 + j], gg = gt[200 + j], og = gt[300 + j];
             const sentiment_real prev = cp[j];
-            const sentiment_real tc = sentiment_act_tanh(ct[j]);
-            const sentiment_real dcj = dc[b * 100 + j] + dhj * og * sentiment_dact_tanh(tc);
+            const sentiment_real tcj = tct[j];
+            const sentiment_real dcj = dc[b * 100 + j] + dhj * og * sentiment_dact_tanh(tcj);
             dzt[j] = dcj * gg * sentiment_dact_sigmoid(ig);
             dzt[100 + j] = dcj * prev * sentiment_dact_sigmoid(fg);
             dzt[200 + j] = dcj * ig * sentiment_dact_tanh(gg);
-            dzt[300 + j] = dhj * tc * sentiment_dact_sigmoid(og);
+            dzt[300 + j] = dhj * tcj * sentiment_dact_sigmoid(og);
             dc[b * 100 + j] = dcj * fg;
         }
     }
@@ -258,6 +301,7 @@ static inline void sentiment_lstm_step_back(sentiment_ctx *ctx, size_t n, size_t
 }
 
 /* lstm: LSTM, 100 units (specs/sentiment.yaml:10) */
+SENTIMENT_TARGETS
 static void sentiment_lstm_forward(sentiment_ctx *ctx, const sentiment_real *in, size_t n, int train)
 {
     sentiment_real *gates = &ctx->lstm_gates[0][0]; /* [n, 100, 400] */
@@ -304,6 +348,7 @@ static void sentiment_lstm_forward(sentiment_ctx *ctx, const sentiment_real *in,
         memcpy(ctx->lstm_out[b], &ctx->lstm_h[b][9900], 100 * sizeof(sentiment_real));
 }
 
+SENTIMENT_TARGETS
 static void sentiment_lstm_backward(sentiment_ctx *ctx, const sentiment_real *in, sentiment_real *din, size_t n)
 {
     const sentiment_real *dz = &ctx->lstm_dz[0][0]; /* [n, 100, 400] */
@@ -355,6 +400,7 @@ static void sentiment_lstm_backward(sentiment_ctx *ctx, const sentiment_real *in
 }
 
 /* dense: Dense, 1 unit, sigmoid (specs/sentiment.yaml:11) */
+SENTIMENT_TARGETS
 static void sentiment_dense_forward(sentiment_ctx *ctx, const sentiment_real *in, size_t n, int train)
 {
     (void)train;
@@ -370,6 +416,7 @@ static void sentiment_dense_forward(sentiment_ctx *ctx, const sentiment_real *in
         a[r] = sentiment_act_sigmoid(z[r]);
 }
 
+SENTIMENT_TARGETS
 static void sentiment_dense_backward(sentiment_ctx *ctx, const sentiment_real *in, sentiment_real *din, size_t n)
 {
     /* the loss wrote d loss / d logits */
@@ -407,6 +454,7 @@ void sentiment_predict(sentiment_ctx *ctx, const sentiment_real *x, sentiment_re
 
 /* binary_crossentropy, reduced over the last axis, then averaged over the batch
  * (specs/sentiment.yaml:14); also writes d loss / d logits. */
+SENTIMENT_TARGETS
 static sentiment_real sentiment_loss(sentiment_ctx *ctx, const sentiment_real *y, size_t n)
 {
     const size_t rows = n * 1;
@@ -479,6 +527,7 @@ lstmc_status sentiment_update(sentiment_ctx *ctx)
 /* The Adam step of sentiment_update (the same operations as lstmc_adam_step_f32,
  * so the same bits) fused with clearing the gradients for the next batch:
  * one pass over the parameters that the compiler vectorises. */
+SENTIMENT_TARGETS
 static void sentiment_adam_and_clear(sentiment_ctx *ctx)
 {
     /* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */

@@ -74,6 +74,7 @@ typedef struct sentiment_ctx {
     sentiment_real lstm_xm[SENTIMENT_BATCH][12800]; /* [BATCH][100, 128]: the input times its dropout mask */
     sentiment_real lstm_gates[SENTIMENT_BATCH][40000]; /* [BATCH][100, 400]: i, f, c, o after activation */
     sentiment_real lstm_c[SENTIMENT_BATCH][10000]; /* [BATCH][100, 100]: cell state */
+    sentiment_real lstm_tc[SENTIMENT_BATCH][10000]; /* [BATCH][100, 100]: the activation of the cell state, for backward */
     sentiment_real lstm_h[SENTIMENT_BATCH][10000]; /* [BATCH][100, 100]: hidden state */
     sentiment_real lstm_hm[SENTIMENT_BATCH][10000]; /* [BATCH][100, 100]: h[t-1] as step t uses it */
     sentiment_real lstm_out[SENTIMENT_BATCH][100]; /* [BATCH][100]: h of the last step */

@@ -14,6 +14,19 @@
 
 #include <cblas.h>
 
+/* The functions marked VOWELS_TARGETS hold the loops. On x86-64 with glibc they
+ * are compiled for AVX-512, AVX2 and the baseline, and the dynamic loader
+ * picks the widest the CPU has (target_clones). Nothing is contracted into
+ * FMAs or reassociated, so every version computes the same bits. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) && !defined(LSTMC_NO_TARGET_CLONES)
+#define VOWELS_TARGETS __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VOWELS_TARGETS
+#endif
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 const lstmc_tensor_desc vowels_tensors[VOWELS_TENSOR_COUNT] = {
     {"lstm/kernel", LSTMC_F32, 2, {12, 400}},
     {"lstm/recurrent_kernel", LSTMC_F32, 2, {100, 400}},
@@ -120,10 +133,12 @@ lstmc_status vowels_init(vowels_ctx *ctx, uint64_t seed)
 }
 
 /* lstm: one forward step (specs/vowels.yaml:8) */
-static inline void vowels_lstm_step(vowels_ctx *ctx, size_t n, size_t t, int train)
+VOWELS_TARGETS
+static void vowels_lstm_step(vowels_ctx *ctx, size_t n, size_t t, int train)
 {
     vowels_real *gates = &ctx->lstm_gates[0][0]; /* [n, 29, 400] */
     vowels_real *c = &ctx->lstm_c[0][0]; /* [n, 29, 100] */
+    vowels_real *tc = &ctx->lstm_tc[0][0]; /* [n, 29, 100] */
     vowels_real *h = &ctx->lstm_h[0][0]; /* [n, 29, 100] */
     vowels_real *hm = &ctx->lstm_hm[0][0]; /* [n, 29, 100] */
     (void)train;
@@ -142,30 +157,54 @@ static inline void vowels_lstm_step(vowels_ctx *ctx, size_t n, size_t t, int tra
     for (size_t b = 0; b < n; b++) {
         vowels_real *restrict z = gates + (b * 29 + t) * 400;
         vowels_real *restrict ct = c + (b * 29 + t) * 100;
+        vowels_real *restrict tct = tc + (b * 29 + t) * 100;
         vowels_real *restrict ht = h + (b * 29 + t) * 100;
         /* c[t-1]; at t = 0 the zero row hm[b][0] */
         const vowels_real *restrict cp = t > 0 ? c + (b * 29 + t - 1) * 100 : hm + b * 2900;
+        /* i, f, c, o, c[t-1] then c[t], its activation over 112 lanes, the last 12 zero:
+         * the activations vectorise without a scalar tail */
+        vowels_real v[6][112];
+        for (size_t j = 100; j < 112; j++)
+            v[0][j] = v[1][j] = v[2][j] = v[3][j] = v[4][j] = 0;
         for (size_t j = 0; j < 100; j++) {
-            const vowels_real ig = vowels_act_sigmoid(z[j]);
-            const vowels_real fg = vowels_act_sigmoid(z[100 + j]);
-            const vowels_real gg = vowels_act_tanh(z[200 + j]);
-            const vowels_real og = vowels_act_sigmoid(z[300 + j]);
-            const vowels_real prev = cp[j];
-            z[j] = ig;
-            z[100 + j] = fg;
-            z[200 + j] = gg;
-            z[300 + j] = og;
-            ct[j] = fg * prev + ig * gg;
-            ht[j] = og * vowels_act_tanh(ct[j]);
+            v[0][j] = z[j];
+            v[1][j] = z[100 + j];
+            v[2][j] = z[200 + j];
+            v[3][j] = z[300 + j];
+            v[4][j] = cp[j];
+        }
+        for (size_t j = 0; j < 112; j++) {
+            const vowels_real ig = vowels_act_sigmoid(v[0][j]);
+            const vowels_real fg = vowels_act_sigmoid(v[1][j]);
+            const vowels_real gg = vowels_act_tanh(v[2][j]);
+            const vowels_real og = vowels_act_sigmoid(v[3][j]);
+            const vowels_real cj = fg * v[4][j] + ig * gg;
+            v[0][j] = ig;
+            v[1][j] = fg;
+            v[2][j] = gg;
+            v[3][j] = og;
+            v[4][j] = cj;
+            v[5][j] = vowels_act_tanh(cj);
+        }
+        for (size_t j = 0; j < 100; j++) {
+            z[j] = v[0][j];
+            z[100 + j] = v[1][j];
+            z[200 + j] = v[2][j];
+            z[300 + j] = v[3][j];
+            ct[j] = v[4][j];
+            tct[j] = v[5][j];
+            ht[j] = v[3][j] * v[5][j];
         }
     }
 }
 
 /* lstm: one backward step (specs/vowels.yaml:8) */
-static inline void vowels_lstm_step_back(vowels_ctx *ctx, size_t n, size_t t)
+VOWELS_TARGETS
+static void vowels_lstm_step_back(vowels_ctx *ctx, size_t n, size_t t)
 {
     const vowels_real *gates = &ctx->lstm_gates[0][0]; /* [n, 29, 400] */
     const vowels_real *c = &ctx->lstm_c[0][0]; /* [n, 29, 100] */
+    const vowels_real *tc = &ctx->lstm_tc[0][0]; /* [n, 29, 100] */
     const vowels_real *hm = &ctx->lstm_hm[0][0]; /* [n, 29, 100] */
     const vowels_real *dout = &ctx->lstm_dout[0][0]; /* [n, 1, 100] */
     vowels_real *dz = &ctx->lstm_dz[0][0]; /* [n, 29, 400] */
@@ -173,7 +212,7 @@ static inline void vowels_lstm_step_back(vowels_ctx *ctx, size_t n, size_t t)
     vowels_real *dc = &ctx->lstm_dc[0][0]; /* [n, 100] */
     for (size_t b = 0; b < n; b++) {
         const vowels_real *restrict gt = gates + (b * 29 + t) * 400;
-        const vowels_real *restrict ct = c + (b * 29 + t) * 100;
+        const vowels_real *restrict tct = tc + (b * 29 + t) * 100;
         /* c[t-1]; at t = 0 the zero row hm[b][0] */
         const vowels_real *restrict cp = t > 0 ? c + (b * 29 + t - 1) * 100 : hm + b * 2900;
         vowels_real *restrict dzt = dz + (b * 29 + t) * 400;
@@ -181,12 +220,12 @@ static inline void vowels_lstm_step_back(vowels_ctx *ctx, size_t n, size_t t)
             const vowels_real dhj = dh[b * 100 + j] + (t == 28 ? dout[b * 100 + j] : 0);
             const vowels_real ig = gt[j], fg = gt[100 + j], gg = gt[200 + j], og = gt[300 + j];
             const vowels_real prev = cp[j];
-            const vowels_real tc = vowels_act_tanh(ct[j]);
-            const vowels_real dcj = dc[b * 100 + j] + dhj * og * vowels_dact_tanh(tc);
+            const vowels_real tcj = tct[j];
+            const vowels_real dcj = dc[b * 100 + j] + dhj * og * vowels_dact_tanh(tcj);
             dzt[j] = dcj * gg * vowels_dact_sigmoid(ig);
             dzt[100 + j] = dcj * prev * vowels_dact_sigmoid(fg);
             dzt[200 + j] = dcj * ig * vowels_dact_tanh(gg);
-            dzt[300 + j] = dhj * tc * vowels_dact_sigmoid(og);
+            dzt[300 + j] = dhj * tcj * vowels_dact_sigmoid(og);
             dc[b * 100 + j] = dcj * fg;
         }
     }
@@ -198,6 +237,7 @@ static inline void vowels_lstm_step_back(vowels_ctx *ctx, size_t n, size_t t)
 }
 
 /* lstm: LSTM, 100 units (specs/vowels.yaml:8) */
+VOWELS_TARGETS
 static void vowels_lstm_forward(vowels_ctx *ctx, const vowels_real *in, size_t n, int train)
 {
     vowels_real *gates = &ctx->lstm_gates[0][0]; /* [n, 29, 400] */
@@ -245,6 +285,7 @@ static void vowels_lstm_forward(vowels_ctx *ctx, const vowels_real *in, size_t n
         memcpy(ctx->lstm_out[b], &ctx->lstm_h[b][2800], 100 * sizeof(vowels_real));
 }
 
+VOWELS_TARGETS
 static void vowels_lstm_backward(vowels_ctx *ctx, const vowels_real *in, vowels_real *din, size_t n)
 {
     const vowels_real *dz = &ctx->lstm_dz[0][0]; /* [n, 29, 400] */
@@ -300,6 +341,7 @@ static void vowels_lstm_backward(vowels_ctx *ctx, const vowels_real *in, vowels_
 }
 
 /* dense: Dense, 9 units, softmax (specs/vowels.yaml:9) */
+VOWELS_TARGETS
 static void vowels_dense_forward(vowels_ctx *ctx, const vowels_real *in, size_t n, int train)
 {
     (void)train;
@@ -326,6 +368,7 @@ static void vowels_dense_forward(vowels_ctx *ctx, const vowels_real *in, size_t 
     }
 }
 
+VOWELS_TARGETS
 static void vowels_dense_backward(vowels_ctx *ctx, const vowels_real *in, vowels_real *din, size_t n)
 {
     /* the loss wrote d loss / d logits */
@@ -361,6 +404,7 @@ void vowels_predict(vowels_ctx *ctx, const vowels_real *x, vowels_real *y, size_
 
 /* categorical_crossentropy, reduced over the last axis, then averaged over the batch
  * (specs/vowels.yaml:12); also writes d loss / d logits. */
+VOWELS_TARGETS
 static vowels_real vowels_loss(vowels_ctx *ctx, const vowels_real *y, size_t n)
 {
     const size_t rows = n * 1;
@@ -439,6 +483,7 @@ lstmc_status vowels_update(vowels_ctx *ctx)
 /* The Adam step of vowels_update (the same operations as lstmc_adam_step_f32,
  * so the same bits) fused with clearing the gradients for the next batch:
  * one pass over the parameters that the compiler vectorises. */
+VOWELS_TARGETS
 static void vowels_adam_and_clear(vowels_ctx *ctx)
 {
     /* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */

@@ -65,6 +65,7 @@ typedef struct vowels_ctx {
     /* lstm: LSTM, 100 units */
     vowels_real lstm_gates[VOWELS_BATCH][11600]; /* [BATCH][29, 400]: i, f, c, o after activation */
     vowels_real lstm_c[VOWELS_BATCH][2900]; /* [BATCH][29, 100]: cell state */
+    vowels_real lstm_tc[VOWELS_BATCH][2900]; /* [BATCH][29, 100]: the activation of the cell state, for backward */
     vowels_real lstm_h[VOWELS_BATCH][2900]; /* [BATCH][29, 100]: hidden state */
     vowels_real lstm_hm[VOWELS_BATCH][2900]; /* [BATCH][29, 100]: h[t-1] as step t uses it */
     vowels_real lstm_out[VOWELS_BATCH][100]; /* [BATCH][100]: h of the last step */
