@@ -15,8 +15,11 @@
  * arithmetic as layer after layer), so it needs one h and c per LSTM and
  * one gates buffer, not [T, U] activations. Every product sums in the order
  * of the generated training code's batch-1 loops (bias first, then the
- * input terms, then the recurrent terms, in index order), so a model
- * trained with batch_size 1 predicts bit for bit as its training program.
+ * input terms, then the recurrent terms, in index order) and the
+ * activations are the training code's own float formulas (its e^x, sigmoid
+ * and tanh, not libm's), so where the training program's products do not
+ * go through BLAS (batch_size 1) the embedded model predicts bit for bit
+ * as it does, on any IEEE target compiled without contracting a * b + c.
  *
  * Streaming: a spec whose output is one value per step (the last layer
  * returns sequences) carries the LSTM state from step to step; any other
@@ -590,6 +593,39 @@ static void emit_weights(struct ee *e)
 /* ------------------------------------------------------------------ */
 /* The forward pass                                                    */
 
+/* The training program's float e^x (emit_c.c's emit_fast_exp, Cephes'
+ * expf), so the sigmoid and tanh below give its bits on any IEEE float
+ * target; the exponent bits go through a union (C99 allows the pun) rather
+ * than memcpy, which would need <string.h>. */
+static void emit_exp(struct ee *e)
+{
+    struct printer *p = e->p;
+    pr(p, "/* e^x within 2 ulp of expf on [-87, 88], as the training program computes it */");
+    pr(p, "static float %s_exp(float x)", e->n);
+    pr(p, "{");
+    pr(p, "union {");
+    pr(p, "int32_t i;");
+    pr(p, "float f;");
+    pr(p, "} scale;");
+    pr(p, "x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;");
+    pr(p, "/* k = round(x / ln 2): adding and taking away 1.5 * 2^23 rounds to an integer */");
+    pr(p, "const float k = (x * 1.44269504f + 12582912.0f) - 12582912.0f;");
+    pr(p, "const float r = (x - k * 0.693359375f) + k * 2.12194440e-4f;");
+    pr(p, "float q = 1.9875691500e-4f;");
+    pr(p, "q = q * r + 1.3981999507e-3f;");
+    pr(p, "q = q * r + 8.3334519073e-3f;");
+    pr(p, "q = q * r + 4.1665795894e-2f;");
+    pr(p, "q = q * r + 1.6666665459e-1f;");
+    pr(p, "q = q * r + 5.0000001201e-1f;");
+    pr(p, "scale.i = ((int32_t)k + 127) * 8388608; /* 2^k: (k + 127) << 23 */");
+    pr(p, "return ((q * r * r + r) + 1) * scale.f;");
+    pr(p, "}");
+    pr_blank(p);
+}
+
+/* The activations with the training program's formulas (emit_c.c's f32
+ * ones), not libm's tanhf and expf: the same bits, and the same on every
+ * target. */
 static void emit_activations(struct ee *e)
 {
     struct printer *p = e->p;
@@ -601,6 +637,8 @@ static void emit_activations(struct ee *e)
         if (l->kind == LAYER_DENSE && l->activation != ACT_SOFTMAX && l->activation != ACT_LINEAR)
             used |= 1u << l->activation;
     }
+    if (used & (1u << ACT_SIGMOID | 1u << ACT_TANH))
+        emit_exp(e);
     for (int a = 0; a < ACTIVATION_COUNT; a++) {
         if (!(used & (1u << a)) || a == ACT_SOFTMAX)
             continue;
@@ -609,12 +647,20 @@ static void emit_activations(struct ee *e)
         switch (a) {
         case ACT_LINEAR: pr(p, "return x;"); break;
         case ACT_RELU: pr(p, "return x > 0 ? x : 0;"); break;
-        case ACT_TANH: pr(p, "return tanhf(x);"); break;
+        case ACT_TANH:
+            pr(p, "/* |x| < 0.625: Cephes' tanhf polynomial; else 1 - 2 / (e^2|x| + 1) */");
+            pr(p, "const float a = fabsf(x), z = x * x;");
+            pr(p, "const float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z");
+            pr(p, "                      - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z");
+            pr(p, "                     - 3.33332819422e-1f) * z * x + x;");
+            pr(p, "const float large = copysignf(1 - 2 / (%s_exp(2 * a) + 1), x);", e->n);
+            pr(p, "return a < 0.625f ? small : large;");
+            break;
         case ACT_SIGMOID:
-            pr(p, "if (x >= 0)");
-            pr(p, "    return 1 / (1 + expf(-x));");
-            pr(p, "const float z = expf(x);");
-            pr(p, "return z / (1 + z);");
+            pr(p, "/* e^-|x| never overflows; 1 / (1 + e) for x >= 0, e / (1 + e) below */");
+            pr(p, "const float z = %s_exp(-fabsf(x));", e->n);
+            pr(p, "const float s = 1 / (1 + z), zs = z * s;");
+            pr(p, "return x >= 0 ? s : zs;");
             break;
         case ACT_HARD_SIGMOID:
             pr(p, "const float y = 0.2f * x + 0.5f;");
@@ -1349,14 +1395,14 @@ static void emit_doc(struct ee *e)
     pr(p, " * The model: %s", sum);
     pr(p, " *");
     pr(p, " * Plain C99 for any target: no heap, no stdio, no mutable global state;");
-    pr(p, " * it needs <math.h> (expf, tanhf; link with -lm), <stddef.h> and");
+    pr(p, " * it needs <math.h> (fabsf, copysignf, expf; link with -lm), <stddef.h> and");
     pr(p, " * <stdint.h>. Every object is the caller's; every size is a constant below.");
     pr(p, " *");
     pr(p, " * INPUT  one sample is %s_INPUT_SIZE floats, [%s_TIMESTEPS][%s_FEATURES]", U, U, U);
     pr(p, " *        time-major, as the model sees it (after the spec's preprocessing):");
     if (m->tokens) {
-        pr(p, " *        %lld token ids (as floats) of a text%s.", e->T,
-           pl && pl->tokenized ? ", from " : "");
+        pr(p, " *        %lld token ids (as floats): a text's words as the tokenizer", e->T);
+        pr(p, " *        numbers them, padded to that length.");
         if (e->tok) {
             char *t = pl->text ? c_escape(pl->text, true) : NULL;
             pr(p, " *        %s_encode() makes them from raw text (column \"%s\").", N,
@@ -1399,15 +1445,15 @@ static void emit_doc(struct ee *e)
     pr(p, " *");
     pr(p, " * WHOLE SEQUENCE");
     pr(p, " *   %s_predict(in, out)               one sample; uses %s_PREDICT_STACK", N, U);
-    pr(p, " *                                        bytes of stack (a %s_scratch)", N);
+    pr(p, " *                                        bytes of stack (one %s_scratch)", N);
     pr(p, " *   %s_predict_with(&scratch, in, out) the same in the caller's scratch", N);
     pr(p, " *");
     pr(p, " * STREAMING (one observation at a time, in the data's units)");
     pr(p, " *   %s_state s;                        %s_STATE_BYTES bytes", N, U);
     pr(p, " *   %s_reset(&s);", N);
     if (m->tokens)
-        pr(p, " *   %s_step(&s, id);                   one token id%s", N,
-           e->tok ? "; or %s_step_text(&s, text, len)" : "");
+        pr(p, " *   %s_step(&s, id);                   one token id%s%s%s", N,
+           e->tok ? "; or " : "", e->tok ? N : "", e->tok ? "_step_text(&s, text, len)" : "");
     else
         pr(p, " *   %s_step(&s, x);                    x: %s_FEATURES doubles", N, U);
     pr(p, " *   if (%s_output(&s, y) == 0) ...     y: %s_OUTPUTS doubles%s", N, U,
