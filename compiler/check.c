@@ -7,6 +7,8 @@
  */
 #include "spec.h"
 
+#include "lstmc.h" /* LSTMC_PLOT_MAX_CLASSES */
+
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
@@ -306,7 +308,7 @@ static bool check_name(struct checker *c, const struct node *value, const char *
  * (NAME_ctx, NAME_predict, ...) and, upper-cased, every macro (NAME_BATCH,
  * the include guard NAME_H); the generated program and the headers it
  * includes have identifiers of their own. These names would collide
- * (tests/hostile/names.sh finds them in the generated code, so a new one
+ * (tests/hostile/run.sh names finds them in the generated code, so a new one
  * fails the tests until it is listed here). Compared ignoring case.
  */
 static const struct {
@@ -1632,9 +1634,16 @@ static void check_pipeline(struct checker *c, struct spec *s)
                        "'%s' does not apply to %s", metric_name(k), loss_name(t->loss));
     }
     const struct entry *outputs = node_map_find(pn, "outputs");
+    /* The confusion heatmap has one cell per pair of classes; the runtime
+     * draws it for up to LSTMC_PLOT_MAX_CLASSES classes, so it is left
+     * out of the default plots above that and refused when asked for. */
+    int64_t n_classes = !classify || !out ? 0
+                        : t->loss == LOSS_BINARY_CROSSENTROPY ? 2 : out->units;
+    bool confusion_fits = n_classes <= LSTMC_PLOT_MAX_CLASSES;
     if (!outputs || !given(outputs->value, "plots"))
-        p->plots = BIT(PLOT_LOSS) | (classify ? BIT(PLOT_CONFUSION_MATRIX)
-                                              : p->series ? BIT(PLOT_FORECAST) : 0);
+        p->plots = BIT(PLOT_LOSS) |
+                   (classify ? (confusion_fits ? BIT(PLOT_CONFUSION_MATRIX) : 0)
+                             : p->series ? BIT(PLOT_FORECAST) : 0);
     if (p->plots && !p->plot_formats)
         diag_error(c->d, c->src, span_of(outputs->value, "formats"),
                    "'formats' is empty, so the plots would not be written");
@@ -1644,6 +1653,14 @@ static void check_pipeline(struct checker *c, struct spec *s)
     if ((p->plots & BIT(PLOT_CONFUSION_MATRIX)) && !classify)
         diag_error(c->d, c->src, span_of(outputs->value, "plots"),
                    "the confusion_matrix plot needs a classification loss");
+    if ((p->plots & BIT(PLOT_CONFUSION_MATRIX)) && classify && !confusion_fits) {
+        diag_error(c->d, c->src, item_span(outputs->value, "plots", "confusion_matrix"),
+                   "the confusion_matrix plot shows at most %d classes, but the model has "
+                   "%lld; leave it out of 'plots' (the report still has the matrix)",
+                   LSTMC_PLOT_MAX_CLASSES, (long long)n_classes);
+        diag_note(c->d, c->src, span_of(out->node, "units"), "one unit per class on '%s'",
+                  out->name);
+    }
 }
 
 bool check_spec(struct spec *spec, const struct source *src, const struct node *root,

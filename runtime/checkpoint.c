@@ -291,7 +291,12 @@ static lstmc_status read_metadata(const char *path, json_t **out, lstmc_error *e
     }
     for (int i = LENGTH_BYTES - 1; i >= 0; i--)
         len = len << 8 | b[i];
-    if (len > LSTMC_WEIGHTS_MAX_HEADER || len > size - LENGTH_BYTES) {
+    if (len > LSTMC_WEIGHTS_MAX_HEADER) {
+        fail(err, path, "corrupt checkpoint: header length %" PRIu64 " is above the limit of "
+             "%u bytes", len, LSTMC_WEIGHTS_MAX_HEADER);
+        goto out;
+    }
+    if (len > size - LENGTH_BYTES) {
         fail(err, path, "truncated: the header needs %" PRIu64 " bytes, the file has %" PRIu64
              " after its length", len, size - LENGTH_BYTES);
         goto out;

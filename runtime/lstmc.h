@@ -1923,9 +1923,11 @@ lstmc_status lstmc_plot_forecast(const char *path, lstmc_plot_format format,
  * row. Names need a font with their glyphs (CJK needs e.g.
  * fonts-noto-cjk). labels may be NULL (then those defaults). names as for
  * lstmc_classification_report_write.
- * Errors: LSTMC_ERR_ARG (NULL path/cm, n_classes 0 or above 64, a NULL
- * name), LSTMC_ERR_IO, LSTMC_ERR_NOMEM.
+ * Errors: LSTMC_ERR_ARG (NULL path/cm, n_classes 0 or above
+ * LSTMC_PLOT_MAX_CLASSES, a NULL name), LSTMC_ERR_IO, LSTMC_ERR_NOMEM.
  */
+#define LSTMC_PLOT_MAX_CLASSES 64 /* the most classes the heatmap shows */
+
 lstmc_status lstmc_plot_confusion(const char *path, lstmc_plot_format format,
                                   const uint64_t *cm, size_t n_classes,
                                   const char *const *names,
@@ -2404,7 +2406,8 @@ lstmc_status lstmc_pipeline_read_table(lstmc_table **out, const char *path,
  * text. path names the stream in errors (e.g. "<stdin>"). On success *out
  * is owned by the caller (lstmc_table_free).
  * Errors: LSTMC_ERR_ARG the spec has no text column; LSTMC_ERR_FORMAT a
- * line that is not UTF-8 or holds a NUL byte (with its line), no lines;
+ * line that is not UTF-8 or holds a NUL byte (with its line), a line
+ * above LSTMC_TABLE_MAX_FIELD bytes (reading stops there), no lines;
  * LSTMC_ERR_IO a read error; LSTMC_ERR_NOMEM.
  */
 lstmc_status lstmc_pipeline_read_lines(lstmc_table **out, FILE *in, const char *path,

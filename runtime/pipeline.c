@@ -1322,6 +1322,28 @@ lstmc_status lstmc_pipeline_read_table(lstmc_table **out, const char *path,
     return lstmc_table_read(out, path, sheet_for(path, s), err);
 }
 
+/* Room for one line of text: the field limit and a '\r'. */
+#define TEXT_LINE_CAP ((size_t)LSTMC_TABLE_MAX_FIELD + 1)
+
+/* Reads one line of in, without its '\n', into buf[TEXT_LINE_CAP] and
+ * returns its length; -1 at the end of the input. A longer line is not
+ * read to its end, so a stream without line breaks cannot fill memory:
+ * the length returned is then TEXT_LINE_CAP + 1, which the table's field
+ * limit refuses before looking at the bytes. */
+static long read_text_line(FILE *in, char *buf)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc(in)) != EOF && c != '\n') {
+        if (n == TEXT_LINE_CAP)
+            return (long)TEXT_LINE_CAP + 1;
+        buf[n++] = (char)c;
+    }
+    if (c == EOF && n == 0)
+        return -1;
+    return (long)n;
+}
+
 lstmc_status lstmc_pipeline_read_lines(lstmc_table **out, FILE *in, const char *path,
                                        const lstmc_pipeline_spec *s, lstmc_error *err)
 {
@@ -1330,15 +1352,13 @@ lstmc_status lstmc_pipeline_read_lines(lstmc_table **out, FILE *in, const char *
         return fail(err, LSTMC_ERR_ARG, path, 0, 0, "the spec's input is not text");
     const char *names[] = {s->text};
     lstmc_status st = lstmc_table_create(out, path, NULL, 0, names, 1, err);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    long no = 0;
-    while (st == LSTMC_OK && (got = getline(&line, &cap, in)) >= 0) {
+    char *line = st == LSTMC_OK ? malloc(TEXT_LINE_CAP) : NULL;
+    if (st == LSTMC_OK && !line)
+        st = nomem(err);
+    long got, no = 0;
+    while (st == LSTMC_OK && (got = read_text_line(in, line)) >= 0) {
         size_t len = (size_t)got;
-        if (len > 0 && line[len - 1] == '\n')
-            len--;
-        if (len > 0 && line[len - 1] == '\r')
+        if (len > 0 && len <= TEXT_LINE_CAP && line[len - 1] == '\r')
             len--;
         const char *cells[] = {line};
         no++;

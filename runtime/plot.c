@@ -23,7 +23,6 @@
 
 #include <plplot.h>
 
-#define MAX_CLASSES 64
 
 /* cmap0 indices we set up for every plot. */
 enum {
@@ -504,10 +503,10 @@ lstmc_status lstmc_plot_confusion(const char *path, lstmc_plot_format format,
                                   const lstmc_plot_labels *labels,
                                   lstmc_error *err)
 {
-    if (!path || !cm || k == 0 || k > MAX_CLASSES) {
+    if (!path || !cm || k == 0 || k > LSTMC_PLOT_MAX_CLASSES) {
         fail(err, path, "confusion plot needs a path and a matrix of 1..%d "
                         "classes",
-             MAX_CLASSES);
+             LSTMC_PLOT_MAX_CLASSES);
         return LSTMC_ERR_ARG;
     }
     for (size_t i = 0; names && i < k; i++) {

@@ -17,6 +17,10 @@
 #   names    every model name that would collide with an identifier of the
 #            generated code, the runtime or the headers the program includes
 #            is refused by `lstmc check`, or else builds and compiles
+#   long     a column name of 4096 bytes, the longest string a spec may hold,
+#            all non-ASCII (2048 x U+00E9, each byte an octal escape in the
+#            C source): builds, its help shows the name whole, train finds
+#            the column
 set -u
 
 lstmc=$1
@@ -162,6 +166,38 @@ names)
     # Names starting with '_' upper-case into reserved macros (_MATH_H).
     sed '0,/^  name: .*/s//  name: _math/' specs/forecast.yaml >"$work/try.yaml"
     "$lstmc" check "$work/try.yaml" >/dev/null 2>&1 && fail "model name _math was accepted"
+    ;;
+long)
+    # The literal is 4096 bytes, one past the 4095 that ISO C guarantees a
+    # compiler accepts in a string literal, so -Wpedantic's
+    # -Woverlength-strings would fire; gcc and clang have no such limit.
+    strict="$strict -Wno-overlength-strings"
+    long=$(awk 'BEGIN { for (i = 0; i < 2048; i++) printf "\303\251" }')
+    [ "$(printf %s "$long" | wc -c)" -eq 4096 ] || fail "the name is not 4096 bytes"
+    mkdir -p "$dir" || fail "cannot create the spec's directory"
+    cat >"$dir/long.yaml" <<EOF
+model:
+  name: wide
+  input: {type: sequence, timesteps: 3, features: 1}
+  layers:
+    - {type: lstm, units: 4}
+    - {type: dense, units: 1}
+training: {loss: mse, epochs: 2, batch_size: 8}
+pipeline:
+  source: {type: csv, path: long.csv}
+  series: "$long"
+  window: {length: 3, label: next}
+  split: {train: 0.8, shuffle: false}
+  scale: minmax
+  evaluate: [rmse]
+EOF
+    sed "1s/.*/date,$long/" tests/pipeline/data/airline-60.csv >"$dir/long.csv"
+    build "$dir/long.yaml"
+    run "$work/bin/wide" predict --help
+    contains "$work/out.txt" "'$long'"
+    run "$work/bin/wide" train --out "$work/res"
+    contains "$work/out.txt" "test rmse:"
+    [ -s "$work/res/predictions.csv" ] || fail "no predictions.csv"
     ;;
 *)
     fail "unknown case"

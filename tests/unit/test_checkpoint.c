@@ -292,6 +292,36 @@ static void test_refuse_truncated(void **state)
     assert_string_equal(err.path, t->path);
 }
 
+/* A header length (8 bytes, little-endian) followed by size - 8 zero bytes,
+ * as a sparse file: nothing but the length is written. */
+static void spill_length(const char *path, const unsigned char length[8], off_t size)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(length, 1, 8, f), 8);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(truncate(path, size), 0);
+}
+
+/* The header limit is LSTMC_WEIGHTS_MAX_HEADER = 100000000 bytes, as for
+ * weights. One past it is refused as such, even when the file is long
+ * enough; at the limit the header is read (here 10^8 zero bytes, which
+ * are not JSON). 100000000 = 0x05F5E100, 100000001 = 0x05F5E101. */
+static void test_refuse_header_above_limit(void **state)
+{
+    struct tmp *t = *state;
+    static const unsigned char over[8] = {0x01, 0xE1, 0xF5, 0x05, 0, 0, 0, 0};
+    spill_length(t->path, over, 8 + 100000001 + 16);
+    expect_load(t, LSTMC_ERR_FORMAT, "corrupt checkpoint: header length 100000001 is above "
+                "the limit of 100000000 bytes");
+    static const unsigned char at[8] = {0x00, 0xE1, 0xF5, 0x05, 0, 0, 0, 0};
+    spill_length(t->path, at, 8 + 100000000);
+    lstmc_error err;
+    assert_int_equal(lstmc_checkpoint_load(t->path, &t->b.ck, &err), LSTMC_ERR_FORMAT);
+    if (strncmp(err.msg, "corrupt checkpoint: the header is not valid JSON", 48) != 0)
+        fail_msg("unexpected message '%s'", err.msg);
+}
+
 static void test_refuse_weights(void **state)
 {
     struct tmp *t = *state;
@@ -318,7 +348,7 @@ int main(void)
         T(test_rng_text),       T(test_round_trip),     T(test_reproducible),
         T(test_refuse_model),   T(test_refuse_spec),    T(test_refuse_run),
         T(test_refuse_corrupt), T(test_refuse_truncated), T(test_refuse_weights),
-        T(test_refuse_missing),
+        T(test_refuse_missing), T(test_refuse_header_above_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,11 +18,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ast.h"
 #include "run.h"
 #include "source.h"
 
 static char dir[] = "/tmp/lstmc-limits-XXXXXX";
-static char path[64];
+static char path[64], dsl_path[64];
 
 static int setup(void **state)
 {
@@ -30,6 +31,7 @@ static int setup(void **state)
     if (!mkdtemp(dir))
         return -1;
     snprintf(path, sizeof path, "%s/spec.yaml", dir);
+    snprintf(dsl_path, sizeof dsl_path, "%s/spec.lstm", dir);
     return 0;
 }
 
@@ -37,17 +39,23 @@ static int teardown(void **state)
 {
     (void)state;
     remove(path);
+    remove(dsl_path);
     return rmdir(dir);
 }
 
-/* Writes text to the spec file and runs `lstmc check` on it. */
-static struct run check_text(const char *text, size_t len)
+/* Writes text to the spec file `file` and runs `lstmc check` on it. */
+static struct run check_file(const char *file, const char *text, size_t len)
 {
-    FILE *f = fopen(path, "wb");
+    FILE *f = fopen(file, "wb");
     assert_non_null(f);
     assert_int_equal(fwrite(text, 1, len, f), len);
     assert_int_equal(fclose(f), 0);
-    return run_lstmc((const char *[]){"check", path, NULL});
+    return run_lstmc((const char *[]){"check", file, NULL});
+}
+
+static struct run check_text(const char *text, size_t len)
+{
+    return check_file(path, text, len);
 }
 
 /* printf into a new string; the caller frees. */
@@ -190,6 +198,33 @@ static void test_name_length(void **state)
     expect(1, ":4:42: error: 'name' is 64 characters long; the limit is 63", spec, "m", n64);
 }
 
+/* lstmc embed --prefix: a C identifier of 63 characters, then 64. The
+ * 63-character one passes the options and fails later, on the missing
+ * weights file; the 64-character one is a usage error. */
+static void test_embed_prefix_length(void **state)
+{
+    (void)state;
+    char p63[64], p64[65];
+    memset(p63, 'p', 63);
+    p63[63] = '\0';
+    memset(p64, 'p', 64);
+    p64[64] = '\0';
+    static const char prefix_error[] = "lstmc: error: --prefix takes a C identifier of at most "
+                                       "63 characters";
+    for (int n = 63; n <= 64; n++) {
+        struct run r = run_lstmc((const char *[]){"embed", "specs/forecast.yaml", "--weights",
+                                                  "/nonexistent/w.safetensors", "-o", dir,
+                                                  "--prefix", n == 63 ? p63 : p64, NULL});
+        assert_int_equal(r.status, 2);
+        if (n == 63)
+            assert_non_null(strstr(r.err, "/nonexistent/w.safetensors: cannot open"));
+        else
+            assert_non_null(strstr(r.err, prefix_error));
+        assert_int_equal(strstr(r.err, prefix_error) != NULL, n == 64);
+        run_free(&r);
+    }
+}
+
 /* A number of 79 characters (leading zeros), then 80. */
 static void test_number_length(void **state)
 {
@@ -246,6 +281,106 @@ static void test_batch_values(void **state)
         "training: {loss: mse, batch_size: 2}\n";
     expect(1, "error: layer 'lstm' needs 2048000000 values per sample in one buffer, so a "
               "batch of 2 samples is above the limit", lstm);
+}
+
+/* The pipeline's sizes: a window of up to 1000000 steps (as timesteps),
+ * the seeds of training and of the split (32 bits: up to 2^32 - 1 =
+ * 4294967295), early stopping's patience, the tokenizer's num_words (up to
+ * the 100000000 of vocab) and pad's maxlen (as length). */
+static void test_pipeline_ranges(void **state)
+{
+    (void)state;
+    static const char series[] =
+        "model:\n  name: m\n  input: {type: sequence, timesteps: 1000000, features: 1}\n"
+        "  layers: [{type: lstm, units: 1}, {type: dense, units: 1}]\n"
+        "training: {loss: mse, batch_size: 1, seed: %lld,\n"
+        "           early_stopping: {monitor: loss, patience: %lld}}\n"
+        "pipeline:\n  source: {type: csv, path: d.csv}\n  series: v\n"
+        "  window: {length: %lld}\n  split: {seed: %lld}\n";
+    const long long seed = 4294967295LL;
+    expect(0, NULL, series, seed, 1000000LL, 1000000LL, seed);
+    expect(1, "error: 'length' must be between 1 and 1000000, found integer 1000001", series,
+           seed, 1000000LL, 1000001LL, seed);
+    expect(1, ":11:17: error: 'seed' must be between 0 and 4294967295, found integer 4294967296",
+           series, seed, 1000000LL, 1000000LL, seed + 1);
+    expect(1, ":5:44: error: 'seed' must be between 0 and 4294967295, found integer 4294967296",
+           series, seed + 1, 1000000LL, 1000000LL, seed);
+    expect(1, "error: 'patience' must be between 0 and 1000000, found integer 1000001", series,
+           seed, 1000001LL, 1000000LL, seed);
+
+    static const char tokens[] =
+        "model:\n  name: m\n  input: {type: tokens, length: 1000000, vocab: 100000000}\n"
+        "  layers: [{type: embedding, output_dim: 1}, {type: lstm, units: 1},\n"
+        "           {type: dense, units: 1, activation: sigmoid}]\n"
+        "training: {loss: binary_crossentropy, batch_size: 1}\n"
+        "pipeline:\n  source: {type: csv, path: d.csv}\n  text: t\n  target: y\n"
+        "  tokenize: {num_words: %lld}\n  pad: {maxlen: %lld}\n  labels: {encode: false}\n";
+    expect(0, NULL, tokens, 100000000LL, 1000000LL);
+    expect(1, "error: 'num_words' must be between 2 and 100000000, found integer 100000001",
+           tokens, 100000001LL, 1000000LL);
+    expect(1, "error: 'maxlen' must be between 1 and 1000000, found integer 1000001", tokens,
+           100000000LL, 1000001LL);
+}
+
+/* The confusion_matrix plot: 64 classes (LSTMC_PLOT_MAX_CLASSES), then 65.
+ * Asked for, 65 is refused; by default the plot is then left out. */
+static void test_confusion_classes(void **state)
+{
+    (void)state;
+    static const char spec[] =
+        "model:\n  name: m\n  input: {type: sequence, timesteps: 3, features: 1}\n"
+        "  layers: [{type: lstm, units: 4}, {type: dense, units: %d, activation: softmax}]\n"
+        "training: {loss: categorical_crossentropy}\n"
+        "pipeline:\n  source: {type: csv, path: d.csv}\n  features: [x]\n  target: y\n"
+        "  window: {length: 3, label: last}\n%s";
+    static const char asked[] = "  outputs: {plots: [confusion_matrix]}\n";
+    expect(0, NULL, spec, 64, asked);
+    expect(1, ":11:21: error: the confusion_matrix plot shows at most 64 classes, but the "
+              "model has 65; leave it out of 'plots' (the report still has the matrix)",
+           spec, 65, asked);
+    for (int k = 64; k <= 65; k++) {
+        char *text = format(spec, k, "");
+        struct run r = check_text(text, strlen(text));
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, k == 64 ? "plots: confusion_matrix, loss (png)\n"
+                                              : "plots: loss (png)\n"));
+        run_free(&r);
+        free(text);
+    }
+}
+
+/* A DSL bare word (a name, a keyword, an unquoted value) of 4096 bytes,
+ * AST_MAX_STRING, then 4097; YAML's and quoted strings' limit is in
+ * test_yaml.c and test_dsl.c. */
+static void test_dsl_word_length(void **state)
+{
+    (void)state;
+    static const char spec[] =
+        "model m {\n    input = sequence(timesteps = 3, features = 1)\n"
+        "    lstm(units = 1)\n    dense(units = 1)\n}\n"
+        "training {\n    loss = mse\n}\n"
+        "pipeline {\n    source = csv(path = \"d.csv\")\n    series = %s\n"
+        "    window { length = 3 }\n}\n";
+    char *word = malloc(AST_MAX_STRING + 2);
+    assert_non_null(word);
+    memset(word, 'x', AST_MAX_STRING + 1);
+    for (size_t n = AST_MAX_STRING; n <= AST_MAX_STRING + 1; n++) {
+        word[n] = '\0';
+        char *text = format(spec, word);
+        struct run r = check_file(dsl_path, text, strlen(text));
+        if (n == AST_MAX_STRING) {
+            assert_string_equal(r.err, "");
+            assert_int_equal(r.status, 0);
+        } else {
+            assert_non_null(strstr(r.err, "spec.lstm:11:14: error: name is too long (4097 "
+                                          "bytes; the limit is 4096)\n"));
+            assert_int_equal(r.status, 1);
+        }
+        run_free(&r);
+        free(text);
+        word[n] = 'x';
+    }
+    free(word);
 }
 
 /* A spec file of exactly 4 MiB (a comment pads it), then one byte more. */
@@ -307,9 +442,13 @@ int main(void)
         cmocka_unit_test(test_training_ranges),
         cmocka_unit_test(test_layer_count),
         cmocka_unit_test(test_name_length),
+        cmocka_unit_test(test_embed_prefix_length),
         cmocka_unit_test(test_number_length),
         cmocka_unit_test(test_parameter_count),
         cmocka_unit_test(test_batch_values),
+        cmocka_unit_test(test_pipeline_ranges),
+        cmocka_unit_test(test_confusion_classes),
+        cmocka_unit_test(test_dsl_word_length),
         cmocka_unit_test(test_file_size),
         cmocka_unit_test(test_error_count),
     };
