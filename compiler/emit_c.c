@@ -16,6 +16,7 @@
  * The functions with loops are marked NAME_TARGETS (target_clones: AVX-512,
  * AVX2, baseline), each version computing the same bits.
  */
+#include "emit_act.h"
 #include "ir.h"
 
 #include <ctype.h>
@@ -328,40 +329,13 @@ static void trace(struct em *e, int i, const char *what)
 /* ------------------------------------------------------------------ */
 /* Activations: y = f(x) and f'(x) written in terms of y.              */
 
-/* Float e^x for the f32 sigmoid and tanh, within 2 ulp of expf on
- * [-87, 88] (Cephes' expf: x = k ln 2 + r with ln 2 in two parts, a degree-6
- * polynomial on |r| <= ln 2 / 2, 2^k written into the exponent bits). No
- * branches and no libm call, so the loops over the gates vectorise. */
-static void emit_fast_exp(struct em *e)
-{
-    struct printer *p = e->p;
-    pr(p, "static inline float %s_exp(float x)", e->n);
-    pr(p, "{");
-    pr(p, "x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;");
-    pr(p, "/* k = round(x / ln 2): adding and taking away 1.5 * 2^23 rounds to an integer */");
-    pr(p, "const float k = (x * 1.44269504f + 12582912.0f) - 12582912.0f;");
-    pr(p, "const float r = (x - k * 0.693359375f) + k * 2.12194440e-4f;");
-    pr(p, "float q = 1.9875691500e-4f;");
-    pr(p, "q = q * r + 1.3981999507e-3f;");
-    pr(p, "q = q * r + 8.3334519073e-3f;");
-    pr(p, "q = q * r + 4.1665795894e-2f;");
-    pr(p, "q = q * r + 1.6666665459e-1f;");
-    pr(p, "q = q * r + 5.0000001201e-1f;");
-    pr(p, "const int32_t bits = ((int32_t)k + 127) * 8388608; /* 2^k: (k + 127) << 23 */");
-    pr(p, "float scale;");
-    pr(p, "memcpy(&scale, &bits, sizeof scale);");
-    pr(p, "return ((q * r * r + r) + 1) * scale;");
-    pr(p, "}");
-    pr_blank(p);
-}
-
 static void emit_activations(struct em *e, unsigned used)
 {
     struct printer *p = e->p;
     const char *R = e->R;
     bool fast = e->f32 && (used & (1u << ACT_SIGMOID | 1u << ACT_TANH));
     if (fast)
-        emit_fast_exp(e);
+        emit_f32_exp(p, e->n, true, false);
     for (int a = 0; a < ACTIVATION_COUNT; a++) {
         if (!(used & (1u << a)) || a == ACT_SOFTMAX)
             continue;
@@ -376,20 +350,11 @@ static void emit_activations(struct em *e, unsigned used)
                 pr(p, "return tanh(x);");
                 break;
             }
-            pr(p, "/* |x| < 0.625: Cephes' tanhf polynomial; else 1 - 2 / (e^2|x| + 1) */");
-            pr(p, "const float a = fabsf(x), z = x * x;");
-            pr(p, "const float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z");
-            pr(p, "                      - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z");
-            pr(p, "                     - 3.33332819422e-1f) * z * x + x;");
-            pr(p, "const float large = copysignf(1 - 2 / (%s_exp(2 * a) + 1), x);", e->n);
-            pr(p, "return a < 0.625f ? small : large;");
+            emit_f32_tanh_body(p, e->n);
             break;
         case ACT_SIGMOID:
             if (e->f32) {
-                pr(p, "/* e^-|x| never overflows; 1 / (1 + e) for x >= 0, e / (1 + e) below */");
-                pr(p, "const float z = %s_exp(-fabsf(x));", e->n);
-                pr(p, "const float s = 1 / (1 + z), zs = z * s;");
-                pr(p, "return x >= 0 ? s : zs;");
+                emit_f32_sigmoid_body(p, e->n);
                 break;
             }
             pr(p, "if (x >= 0)");

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit_act.h"
 #include "lstmc.h"
 #include "printer.h"
 
@@ -593,39 +594,9 @@ static void emit_weights(struct ee *e)
 /* ------------------------------------------------------------------ */
 /* The forward pass                                                    */
 
-/* The training program's float e^x (emit_c.c's emit_fast_exp, Cephes'
- * expf), so the sigmoid and tanh below give its bits on any IEEE float
- * target; the exponent bits go through a union (C99 allows the pun) rather
- * than memcpy, which would need <string.h>. */
-static void emit_exp(struct ee *e)
-{
-    struct printer *p = e->p;
-    pr(p, "/* e^x within 2 ulp of expf on [-87, 88], as the training program computes it */");
-    pr(p, "static float %s_exp(float x)", e->n);
-    pr(p, "{");
-    pr(p, "union {");
-    pr(p, "int32_t i;");
-    pr(p, "float f;");
-    pr(p, "} scale;");
-    pr(p, "x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;");
-    pr(p, "/* k = round(x / ln 2): adding and taking away 1.5 * 2^23 rounds to an integer */");
-    pr(p, "const float k = (x * 1.44269504f + 12582912.0f) - 12582912.0f;");
-    pr(p, "const float r = (x - k * 0.693359375f) + k * 2.12194440e-4f;");
-    pr(p, "float q = 1.9875691500e-4f;");
-    pr(p, "q = q * r + 1.3981999507e-3f;");
-    pr(p, "q = q * r + 8.3334519073e-3f;");
-    pr(p, "q = q * r + 4.1665795894e-2f;");
-    pr(p, "q = q * r + 1.6666665459e-1f;");
-    pr(p, "q = q * r + 5.0000001201e-1f;");
-    pr(p, "scale.i = ((int32_t)k + 127) * 8388608; /* 2^k: (k + 127) << 23 */");
-    pr(p, "return ((q * r * r + r) + 1) * scale.f;");
-    pr(p, "}");
-    pr_blank(p);
-}
-
-/* The activations with the training program's formulas (emit_c.c's f32
- * ones), not libm's tanhf and expf: the same bits, and the same on every
- * target. */
+/* The activations with the training program's formulas (emit_act.c), not
+ * libm's tanhf and expf: the same bits, and the same on every target. The
+ * union pun for 2^k keeps <string.h> out of the embedded code. */
 static void emit_activations(struct ee *e)
 {
     struct printer *p = e->p;
@@ -638,7 +609,7 @@ static void emit_activations(struct ee *e)
             used |= 1u << l->activation;
     }
     if (used & (1u << ACT_SIGMOID | 1u << ACT_TANH))
-        emit_exp(e);
+        emit_f32_exp(p, e->n, false, true);
     for (int a = 0; a < ACTIVATION_COUNT; a++) {
         if (!(used & (1u << a)) || a == ACT_SOFTMAX)
             continue;
@@ -648,19 +619,10 @@ static void emit_activations(struct ee *e)
         case ACT_LINEAR: pr(p, "return x;"); break;
         case ACT_RELU: pr(p, "return x > 0 ? x : 0;"); break;
         case ACT_TANH:
-            pr(p, "/* |x| < 0.625: Cephes' tanhf polynomial; else 1 - 2 / (e^2|x| + 1) */");
-            pr(p, "const float a = fabsf(x), z = x * x;");
-            pr(p, "const float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z");
-            pr(p, "                      - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z");
-            pr(p, "                     - 3.33332819422e-1f) * z * x + x;");
-            pr(p, "const float large = copysignf(1 - 2 / (%s_exp(2 * a) + 1), x);", e->n);
-            pr(p, "return a < 0.625f ? small : large;");
+            emit_f32_tanh_body(p, e->n);
             break;
         case ACT_SIGMOID:
-            pr(p, "/* e^-|x| never overflows; 1 / (1 + e) for x >= 0, e / (1 + e) below */");
-            pr(p, "const float z = %s_exp(-fabsf(x));", e->n);
-            pr(p, "const float s = 1 / (1 + z), zs = z * s;");
-            pr(p, "return x >= 0 ? s : zs;");
+            emit_f32_sigmoid_body(p, e->n);
             break;
         case ACT_HARD_SIGMOID:
             pr(p, "const float y = 0.2f * x + 0.5f;");

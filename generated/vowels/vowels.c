@@ -43,6 +43,7 @@ const size_t vowels_tensor_offsets[VOWELS_TENSOR_COUNT] = {
     46100, /* dense/bias */
 };
 
+/* e^x within 2 ulp of expf on [-87, 88] */
 static inline float vowels_exp(float x)
 {
     x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
