@@ -244,6 +244,8 @@ def main():
             j = last_json(sh([s["exe"], "infer"] + common))
             raw.setdefault("gen", []).append(j["us_per_sample"])
             raw.setdefault("gen_cpu", []).append(j["cpu_us_per_sample"])
+            raw.setdefault("gen_stream", []).append(
+                last_json(sh([s["exe"], "stream"] + common))["us_per_sample"])
             if a.native:
                 raw.setdefault("native", []).append(
                     last_json(sh([s["native_exe"], "infer"] + common))["us_per_sample"])
@@ -317,13 +319,13 @@ def render(names, sides, results, infer, peak, coretype, runs, lb, la, secs, a):
         s = sides["forecast"]
         L.append("")
         L.append("Forecast inference, batch 1 (one thread): lstmc %.2f µs per sample (%.1f GFLOP/s)%s, "
-                 "PyTorch %.1f µs (%.1fx). Streaming step (one new observation through both LSTMs "
-                 "and the head): PyTorch %.1f µs with nn.LSTM carrying (h, c); lstmc has no stateful "
-                 "step, so its share per time step of the 10-step forward is %.2f µs." %
+                 "PyTorch %.1f µs (%.1fx). Streaming step (one new observation through both LSTMs, "
+                 "their (h, c) carried, and the head): lstmc %.2f µs (`forecast_stream_step`), "
+                 "PyTorch %.1f µs with nn.LSTM carrying (h, c) (%.1fx)." %
                  (infer["gen"], s["fwd_flops"] / infer["gen"] / 1e3,
                   (", %.2f µs with -march=native" % infer["native"]) if "native" in infer else "",
-                  infer["torch_infer"], infer["torch_infer"] / infer["gen"], infer["torch_stream"],
-                  infer["gen"] / 10))
+                  infer["torch_infer"], infer["torch_infer"] / infer["gen"], infer["gen_stream"],
+                  infer["torch_stream"], infer["torch_stream"] / infer["gen_stream"]))
     L.append("")
     L.append("The same runs on one thread counted per CPU second of the process (samples / CPU "
              "time): what the machine's other load took from the wall-clock figures above.")

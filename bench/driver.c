@@ -9,7 +9,8 @@
  * timed from the first to the last batch after WARMUP batches, until at
  * least --seconds have passed and --batches were done. Prints one JSON
  * line. infer: MODEL_predict of one sample at a time, cycling through the
- * samples; prints the mean microseconds per call.
+ * samples; stream: MODEL_stream_step on the first step of each sample in
+ * turn; both print the mean microseconds per call.
  *
  * Arrays are raw little-endian float32 files (bench/bench.py writes them).
  */
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
         }
     }
     if (!xpath || n == 0 || batch == 0 || batch > n) {
-        fprintf(stderr, "usage: driver train|infer --x X.f32 [--y Y.f32] --n N [--batch B]"
+        fprintf(stderr, "usage: driver train|infer|stream --x X.f32 [--y Y.f32] --n N [--batch B]"
                         " [--batches K] [--seconds S] [--threads T] [--seed S] [--weights W]\n");
         return 2;
     }
@@ -106,16 +107,31 @@ int main(int argc, char **argv)
         return 1;
     }
     M(seed_dropout)(ctx, seed);
+    if (M(set_threads)(ctx, (unsigned)threads) != LSTMC_OK) {
+        fprintf(stderr, "driver: cannot start %zu threads\n", threads);
+        return 1;
+    }
 
-    if (!strcmp(mode, "infer")) {
+    if (!strcmp(mode, "infer") || !strcmp(mode, "stream")) {
+        /* stream: the first step of each sample in turn, as one long
+         * stream (the peer does the same) */
+        const int stream = !strcmp(mode, "stream");
         M(real) y[UP(OUTPUT_SIZE)];
-        for (size_t i = 0; i < 1000; i++)
-            M(predict)(ctx, x + (i % n) * IN, y, 1);
+        for (size_t i = 0; i < 1000; i++) {
+            if (stream)
+                M(stream_step)(ctx, x + (i % n) * IN, y);
+            else
+                M(predict)(ctx, x + (i % n) * IN, y, 1);
+        }
         size_t calls = 0;
         double t0 = now(), c0 = cpu_now(), t;
         do {
-            for (size_t i = 0; i < 1000; i++, calls++)
-                M(predict)(ctx, x + (calls % n) * IN, y, 1);
+            for (size_t i = 0; i < 1000; i++, calls++) {
+                if (stream)
+                    M(stream_step)(ctx, x + (calls % n) * IN, y);
+                else
+                    M(predict)(ctx, x + (calls % n) * IN, y, 1);
+            }
             t = now() - t0;
         } while (t < seconds);
         printf("{\"us_per_sample\": %.4f, \"cpu_us_per_sample\": %.4f, \"calls\": %zu, "

@@ -33,6 +33,7 @@ struct em {
     char R[96];         /* the real type: NAME_real */
     bool f32;
     bool blas;
+    const char *pool;   /* the lstmc_pool expression products are given */
 };
 
 #define LL(v) ((long long)(v))
@@ -45,6 +46,11 @@ enum { AXPY_DEPTH = 8, AXPY_ROWS = 4 };
 /* Floats in the widest vector (AVX-512): the LSTM's activation loops run over
  * a multiple of it (half for doubles). */
 enum { ACT_LANES = 16 };
+/* Parameters from which the Adam step is shared among the threads: below,
+ * waking them would cost more than the pass. */
+enum { ADAM_SHARE_MIN = 1 << 18 };
+/* The longest row of B that batched products send to lstmc_gemm (own_kernel). */
+enum { OWN_KERNEL_MAX_ROW_BYTES = 16 * 1024 };
 
 static const char *fn(const struct em *e, const char *base)
 {
@@ -200,6 +206,24 @@ static long long max_rows(const char *M)
     return *endp == '\0' ? v : AXPY_ROWS;
 }
 
+/* Products go to the runtime's register-blocked kernel (lstmc_gemm),
+ * which needs no packing and beats BLAS on the shapes of LSTM training,
+ * unless the rows of B are so long (N above 4096 floats) that too few of
+ * them fit in the cache at once; those go to BLAS (batches above 1) or to
+ * the loops below (batch 1). */
+static bool own_kernel(const struct em *e, long long N)
+{
+    return N * (e->f32 ? 4 : 8) <= OWN_KERNEL_MAX_ROW_BYTES;
+}
+
+/* Whether a product by the transpose of a parameter with rows of N goes
+ * through a transposed copy that backward makes once per batch: then it
+ * is a product without a transposed B, for lstmc_gemm. */
+static bool uses_transpose(const struct em *e, long long N)
+{
+    return e->blas && own_kernel(e, N);
+}
+
 /* C[M][N] (+)= op(A)[M][K] * op(B)[K][N], row-major with leading
  * dimensions; op transposes when ta/tb. M, N, K are C expressions. */
 static void gemm(struct em *e, bool ta, bool tb, const char *M, long long N, const char *K,
@@ -207,6 +231,18 @@ static void gemm(struct em *e, bool ta, bool tb, const char *M, long long N, con
                  long long ldc, bool acc)
 {
     struct printer *p = e->p;
+    /* batch 1: the products of several rows (the input projection of all
+     * steps, the weight gradients) too; lstmc_gemm adds in the order of the
+     * loops below, so the bits are the same */
+    if (!tb && own_kernel(e, N) && (e->blas || max_rows(M) >= AXPY_ROWS)) {
+        if (!acc) {
+            pr(p, "for (size_t r = 0; r < (size_t)(%s); r++)", M);
+            pr(p, "    memset(%s + r * %lld, 0, %lld * sizeof(%s));", C, ldc, N, e->R);
+        }
+        pr(p, "lstmc_gemm_%s(%s, %d, %s, %lld, %s, %s, %lld, %s, %lld, %s, %lld);",
+           e->f32 ? "f32" : "f64", e->pool, ta, M, N, K, A, lda, B, ldb, C, ldc);
+        return;
+    }
     if (e->blas) {
         pr(p, "cblas_%s(CblasRowMajor, %s, %s, (int)(%s), %lld, (int)(%s), %s, %s, %lld,", e->f32 ? "sgemm" : "dgemm",
            ta ? "CblasTrans" : "CblasNoTrans", tb ? "CblasTrans" : "CblasNoTrans", M, N, K,
@@ -252,6 +288,28 @@ static void gemm(struct em *e, bool ta, bool tb, const char *M, long long N, con
     axpy_rows(e, 1, ta, N, K, lda, ldb, ldc, acc);
     pr(p, "}");
     pr(p, "}");
+}
+
+/* C (+)= A x B^T for a parameter B[N][K]: through its transpose Bt[K][N]
+ * when uses_transpose(N), else as gemm() does a transposed B. */
+static void gemm_bt(struct em *e, const char *M, long long N, long long K, const char *A,
+                    long long lda, const char *B, const char *Bt, const char *C, long long ldc,
+                    bool acc)
+{
+    char ks[32];
+    snprintf(ks, sizeof ks, "%lld", K);
+    if (Bt && uses_transpose(e, N))
+        gemm(e, false, false, M, N, ks, A, lda, Bt, N, C, ldc, acc);
+    else
+        gemm(e, false, true, M, N, ks, A, lda, B, K, C, ldc, acc);
+}
+
+/* Backward's transposed copy of a parameter [rows][cols] into ctx->LAYER_SUFFIX. */
+static void transpose_param(struct em *e, const char *param_expr, long long rows, long long cols,
+                            const char *layer, const char *suffix)
+{
+    pr(e->p, "lstmc_transpose_%s(%lld, %lld, %s, &ctx->%s_%s[0][0]);", e->f32 ? "f32" : "f64",
+       rows, cols, param_expr, layer, suffix);
 }
 
 static void param(char *buf, size_t size, const struct em *e, const char *which, int t)
@@ -429,6 +487,30 @@ static void embedding_backward(struct em *e, int i)
 }
 
 /* ------------------------------------------------------------------ */
+/* Streaming                                                           */
+
+/* The last LSTM when the model can run one time step at a time with its
+ * state carried (NAME_stream_step), else -1: every layer before it works
+ * step by step (Embedding, dropouts, LSTMs) and it ends the sequence, so
+ * whatever follows sees one vector. */
+static int stream_layer(const struct ir_model *m)
+{
+    int last = -1;
+    for (int i = 0; i < m->nlayers; i++)
+        if (m->layers[i].l->kind == LAYER_LSTM)
+            last = i;
+    if (last < 0 || m->layers[last].l->return_sequences)
+        return -1;
+    for (int i = 0; i < last; i++) {
+        enum layer_kind k = m->layers[i].l->kind;
+        if (k != LAYER_EMBEDDING && k != LAYER_LSTM && k != LAYER_DROPOUT &&
+            k != LAYER_SPATIAL_DROPOUT1D)
+            return -1;
+    }
+    return last;
+}
+
+/* ------------------------------------------------------------------ */
 /* LSTM                                                                */
 
 static void lstm_buffers(struct em *e, int i)
@@ -458,62 +540,28 @@ static void lstm_buffers(struct em *e, int i)
         BUF("dout", U, "d loss / d output", "%lld", U);
     BUF("dz", T * 4 * U, "d loss / d gate inputs", "%lld, %lld", T, 4 * U);
     BUF("dh", U, "d loss / d h, carried back in time", "%lld", U);
+    if (uses_transpose(e, U))
+        pr(e->p, "%s %s_rkt[%lld][%lld]; /* the recurrent kernel transposed, for backward */", e->R,
+           L, 4 * U, U);
+    if (i > 0 && uses_transpose(e, F))
+        pr(e->p, "%s %s_kt[%lld][%lld]; /* the kernel transposed, for backward */", e->R, L,
+           4 * U, F);
     BUF("dc", U, "d loss / d c, carried back in time", "%lld", U);
 #undef BUF
 }
 
-static void lstm_step_functions(struct em *e, int i)
+/* The cell update of one step from the gate inputs z (which it overwrites
+ * with the gates i, f, c, o), c[t-1] in cp: c[t] into ct, its activation
+ * into tct and h[t] into ht. The training step and the stream step print
+ * it with these five pointers in scope. */
+static void lstm_cell(struct em *e, int i)
 {
     struct printer *p = e->p;
-    const struct ir_layer *x = &e->m->layers[i];
-    const struct layer *l = x->l;
-    const char *L = l->name, *R = e->R, *N = e->n;
-    long long T = x->in_steps, U = l->units, G = 4 * U;
+    const struct layer *l = e->m->layers[i].l;
+    const char *R = e->R, *N = e->n;
+    long long U = l->units;
     const char *act = activation_name(l->activation);
     const char *ract = activation_name(l->recurrent_activation);
-    char rk[256];
-    param(rk, sizeof rk, e, "params", x->tensor[TENSOR_RECURRENT_KERNEL]);
-    long long roff = x->rmask >= 0 ? e->m->masks[x->rmask].offset : 0;
-
-    trace(e, i, "one forward step");
-    targets(e);
-    pr(p, "static void %s_%s_step(%s_ctx *ctx, size_t n, size_t t, int train)", N, L, N);
-    pr(p, "{");
-    pr(p, "%s *gates = &ctx->%s_gates[0][0]; /* [n, %lld, %lld] */", R, L, T, G);
-    pr(p, "%s *c = &ctx->%s_c[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
-    pr(p, "%s *tc = &ctx->%s_tc[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
-    pr(p, "%s *h = &ctx->%s_h[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
-    pr(p, "%s *hm = &ctx->%s_hm[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
-    if (x->rmask < 0)
-        pr(p, "(void)train;");
-    pr(p, "if (t > 0) {");
-    pr(p, "for (size_t b = 0; b < n; b++) {");
-    pr(p, "for (size_t j = 0; j < %lld; j++)", U);
-    if (x->rmask >= 0)
-        pr(p, "    hm[(b * %lld + t) * %lld + j] = h[(b * %lld + t - 1) * %lld + j] * (train ? ctx->mask[b][%lld + j] : 1);",
-           T, U, T, U, LL(roff));
-    else
-        pr(p, "    hm[(b * %lld + t) * %lld + j] = h[(b * %lld + t - 1) * %lld + j];", T, U, T, U);
-    pr(p, "}");
-    pr(p, "/* the four gates at once: z[n, %lld] += h[t-1][n, %lld] x recurrent_kernel[%lld, %lld] */", G, U, U, G);
-    {
-        char a[64], c[64], ks[32];
-        snprintf(a, sizeof a, "hm + t * %lld", U);
-        snprintf(c, sizeof c, "gates + t * %lld", G);
-        snprintf(ks, sizeof ks, "%lld", U);
-        gemm(e, false, false, "n", G, ks, a, T * U, rk, G, c, T * G, true);
-    }
-    pr(p, "} else {");
-    pr(p, "for (size_t b = 0; b < n; b++)");
-    pr(p, "    memset(hm + b * %lld, 0, %lld * sizeof *hm);", T * U, U);
-    pr(p, "}");
-    pr(p, "for (size_t b = 0; b < n; b++) {");
-    pr(p, "%s *restrict z = gates + (b * %lld + t) * %lld;", R, T, G);
-    pr(p, "%s *restrict ct = c + (b * %lld + t) * %lld;", R, T, U);
-    pr(p, "%s *restrict tct = tc + (b * %lld + t) * %lld;", R, T, U);
-    pr(p, "%s *restrict ht = h + (b * %lld + t) * %lld;", R, T, U);
-    pr(p, "/* c[t-1]; at t = 0 the zero row hm[b][0] */");
-    pr(p, "const %s *restrict cp = t > 0 ? c + (b * %lld + t - 1) * %lld : hm + b * %lld;", R, T, U, T * U);
     long long lanes = e->f32 ? ACT_LANES : ACT_LANES / 2, P = (U + lanes - 1) / lanes * lanes;
     if (P == U) {
         pr(p, "for (size_t j = 0; j < %lld; j++) {", U);
@@ -567,23 +615,171 @@ static void lstm_step_functions(struct em *e, int i)
         pr(p, "ht[j] = v[3][j] * v[5][j];");
         pr(p, "}");
     }
+}
+
+/* One step of the stream: the forward step's arithmetic in the same order
+ * (bias, then x times kernel, then h times recurrent kernel), on the
+ * carried state. Loops, not BLAS, whatever the batch: one row. */
+static void lstm_stream_step(struct em *e, int i)
+{
+    struct printer *p = e->p;
+    const struct ir_layer *x = &e->m->layers[i];
+    const char *L = x->l->name, *R = e->R, *N = e->n;
+    long long F = x->in_features, U = x->l->units, G = 4 * U;
+    char k[256], rk[256], bias[256], Fs[32], Us[32], h[160];
+    param(k, sizeof k, e, "params", x->tensor[TENSOR_KERNEL]);
+    param(rk, sizeof rk, e, "params", x->tensor[TENSOR_RECURRENT_KERNEL]);
+    snprintf(Fs, sizeof Fs, "%lld", F);
+    snprintf(Us, sizeof Us, "%lld", U);
+    snprintf(h, sizeof h, "ctx->%s_sh", L);
+    trace(e, i, "one step of the stream, the state carried");
+    targets(e);
+    pr(p, "static void %s_%s_stream(%s_ctx *ctx, const %s *x)", N, L, N, R);
+    pr(p, "{");
+    pr(p, "%s *restrict z = ctx->%s_sz;", R, L);
+    pr(p, "for (size_t j = 0; j < %lld; j++)", G);
+    if (x->tensor[TENSOR_BIAS] >= 0) {
+        param(bias, sizeof bias, e, "params", x->tensor[TENSOR_BIAS]);
+        pr(p, "    z[j] = %s[j];", bias);
+    } else {
+        pr(p, "    z[j] = 0;");
+    }
+    bool blas = e->blas;
+    e->blas = false;
+    gemm(e, false, false, "1", G, Fs, "x", F, k, G, "z", G, true);
+    gemm(e, false, false, "1", G, Us, h, U, rk, G, "z", G, true);
+    e->blas = blas;
+    pr(p, "{");
+    pr(p, "%s *restrict cp = ctx->%s_sp;", R, L);
+    pr(p, "%s *restrict ct = ctx->%s_sc;", R, L);
+    pr(p, "%s *restrict tct = ctx->%s_stc;", R, L);
+    pr(p, "%s *restrict ht = ctx->%s_sh;", R, L);
+    pr(p, "memcpy(cp, ct, %lld * sizeof *cp);", U);
+    lstm_cell(e, i);
+    pr(p, "}");
+    pr(p, "}");
+    pr_blank(p);
+}
+
+/* Whether a time step's products are large enough (a million
+ * multiply-adds, what lstmc_gemm splits) that more threads pay. */
+static bool share_steps(const struct em *e)
+{
+    if (!e->blas)
+        return false;
+    for (int i = 0; i < e->m->nlayers; i++) {
+        const struct layer *l = e->m->layers[i].l;
+        if (l->kind == LAYER_LSTM && (double)e->m->batch * l->units * 4 * l->units >= 1e6)
+            return true;
+    }
+    return false;
+}
+
+/* NAME_L_step(ctx, n, t[, train]): the rows function on all n samples,
+ * shared among the context's threads by blocks of 4 samples when the
+ * model's steps are worth it (share_steps). */
+static void step_wrapper(struct em *e, int i, const char *step, bool fwd)
+{
+    struct printer *p = e->p;
+    const char *L = e->m->layers[i].l->name, *N = e->n;
+    if (share_steps(e)) {
+        pr(p, "static void %s_%s_%s_part(void *arg, unsigned part, unsigned parts)", N, L, step);
+        pr(p, "{");
+        pr(p, "const %s_step_job *job = arg;", N);
+        pr(p, "const size_t blocks = (job->n + 3) / 4, b0 = blocks * part / parts * 4;");
+        pr(p, "size_t b1 = blocks * (part + 1) / parts * 4;");
+        pr(p, "b1 = b1 < job->n ? b1 : job->n;");
+        pr(p, "if (b0 < b1)");
+        pr(p, "    %s_%s_%s_rows(job->ctx, b0, b1 - b0, job->t%s);", N, L, step, fwd ? ", job->train" : "");
+        pr(p, "}");
+        pr_blank(p);
+    }
+    pr(p, "static void %s_%s_%s(%s_ctx *ctx, size_t n, size_t t%s)", N, L, step, N,
+       fwd ? ", int train" : "");
+    pr(p, "{");
+    if (share_steps(e)) {
+        pr(p, "%s_step_job job = {ctx, n, t, %s};", N, fwd ? "train" : "0");
+        pr(p, "lstmc_pool_run(ctx->pool, %s_%s_%s_part, &job);", N, L, step);
+    } else {
+        pr(p, "%s_%s_%s_rows(ctx, 0, n, t%s);", N, L, step, fwd ? ", train" : "");
+    }
+    pr(p, "}");
+    pr_blank(p);
+}
+
+static void lstm_step_functions(struct em *e, int i)
+{
+    struct printer *p = e->p;
+    const struct ir_layer *x = &e->m->layers[i];
+    const struct layer *l = x->l;
+    const char *L = l->name, *R = e->R, *N = e->n;
+    long long T = x->in_steps, U = l->units, G = 4 * U;
+    const char *act = activation_name(l->activation);
+    const char *ract = activation_name(l->recurrent_activation);
+    char rk[256];
+    param(rk, sizeof rk, e, "params", x->tensor[TENSOR_RECURRENT_KERNEL]);
+    long long roff = x->rmask >= 0 ? e->m->masks[x->rmask].offset : 0;
+
+    /* the rows functions multiply on their own thread: the step is split */
+    e->pool = "NULL";
+    trace(e, i, "one forward step of the samples b0 .. b0 + n - 1");
+    targets(e);
+    pr(p, "static void %s_%s_step_rows(%s_ctx *ctx, size_t b0, size_t n, size_t t, int train)", N,
+       L, N);
+    pr(p, "{");
+    pr(p, "%s *gates = &ctx->%s_gates[b0][0]; /* [n, %lld, %lld] */", R, L, T, G);
+    pr(p, "%s *c = &ctx->%s_c[b0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    pr(p, "%s *tc = &ctx->%s_tc[b0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    pr(p, "%s *h = &ctx->%s_h[b0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    pr(p, "%s *hm = &ctx->%s_hm[b0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    if (x->rmask < 0)
+        pr(p, "(void)train;");
+    pr(p, "if (t > 0) {");
+    pr(p, "for (size_t b = 0; b < n; b++) {");
+    pr(p, "for (size_t j = 0; j < %lld; j++)", U);
+    if (x->rmask >= 0)
+        pr(p, "    hm[(b * %lld + t) * %lld + j] = h[(b * %lld + t - 1) * %lld + j] * (train ? ctx->mask[b0 + b][%lld + j] : 1);",
+           T, U, T, U, LL(roff));
+    else
+        pr(p, "    hm[(b * %lld + t) * %lld + j] = h[(b * %lld + t - 1) * %lld + j];", T, U, T, U);
+    pr(p, "}");
+    pr(p, "/* the four gates at once: z[n, %lld] += h[t-1][n, %lld] x recurrent_kernel[%lld, %lld] */", G, U, U, G);
+    {
+        char a[64], c[64], ks[32];
+        snprintf(a, sizeof a, "hm + t * %lld", U);
+        snprintf(c, sizeof c, "gates + t * %lld", G);
+        snprintf(ks, sizeof ks, "%lld", U);
+        gemm(e, false, false, "n", G, ks, a, T * U, rk, G, c, T * G, true);
+    }
+    pr(p, "} else {");
+    pr(p, "for (size_t b = 0; b < n; b++)");
+    pr(p, "    memset(hm + b * %lld, 0, %lld * sizeof *hm);", T * U, U);
+    pr(p, "}");
+    pr(p, "for (size_t b = 0; b < n; b++) {");
+    pr(p, "%s *restrict z = gates + (b * %lld + t) * %lld;", R, T, G);
+    pr(p, "%s *restrict ct = c + (b * %lld + t) * %lld;", R, T, U);
+    pr(p, "%s *restrict tct = tc + (b * %lld + t) * %lld;", R, T, U);
+    pr(p, "%s *restrict ht = h + (b * %lld + t) * %lld;", R, T, U);
+    pr(p, "/* c[t-1]; at t = 0 the zero row hm[b][0] */");
+    pr(p, "const %s *restrict cp = t > 0 ? c + (b * %lld + t - 1) * %lld : hm + b * %lld;", R, T, U, T * U);
+    lstm_cell(e, i);
     pr(p, "}");
     pr(p, "}");
     pr_blank(p);
 
-    trace(e, i, "one backward step");
+    trace(e, i, "one backward step of the samples b0 .. b0 + n - 1");
     targets(e);
-    pr(p, "static void %s_%s_step_back(%s_ctx *ctx, size_t n, size_t t)", N, L, N);
+    pr(p, "static void %s_%s_step_back_rows(%s_ctx *ctx, size_t b0, size_t n, size_t t)", N, L, N);
     pr(p, "{");
-    pr(p, "const %s *gates = &ctx->%s_gates[0][0]; /* [n, %lld, %lld] */", R, L, T, G);
-    pr(p, "const %s *c = &ctx->%s_c[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
-    pr(p, "const %s *tc = &ctx->%s_tc[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
-    pr(p, "const %s *hm = &ctx->%s_hm[0][0]; /* [n, %lld, %lld] */", R, L, T, U);
-    pr(p, "const %s *dout = &ctx->%s_dout[0][0]; /* [n, %lld, %lld] */", R, L,
+    pr(p, "const %s *gates = &ctx->%s_gates[b0][0]; /* [n, %lld, %lld] */", R, L, T, G);
+    pr(p, "const %s *c = &ctx->%s_c[b0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    pr(p, "const %s *tc = &ctx->%s_tc[b0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    pr(p, "const %s *hm = &ctx->%s_hm[b0][0]; /* [n, %lld, %lld] */", R, L, T, U);
+    pr(p, "const %s *dout = &ctx->%s_dout[b0][0]; /* [n, %lld, %lld] */", R, L,
        LL(x->out_steps), U);
-    pr(p, "%s *dz = &ctx->%s_dz[0][0]; /* [n, %lld, %lld] */", R, L, T, G);
-    pr(p, "%s *dh = &ctx->%s_dh[0][0]; /* [n, %lld] */", R, L, U);
-    pr(p, "%s *dc = &ctx->%s_dc[0][0]; /* [n, %lld] */", R, L, U);
+    pr(p, "%s *dz = &ctx->%s_dz[b0][0]; /* [n, %lld, %lld] */", R, L, T, G);
+    pr(p, "%s *dh = &ctx->%s_dh[b0][0]; /* [n, %lld] */", R, L, U);
+    pr(p, "%s *dc = &ctx->%s_dc[b0][0]; /* [n, %lld] */", R, L, U);
     pr(p, "for (size_t b = 0; b < n; b++) {");
     pr(p, "const %s *restrict gt = gates + (b * %lld + t) * %lld;", R, T, G);
     pr(p, "const %s *restrict tct = tc + (b * %lld + t) * %lld;", R, T, U);
@@ -611,19 +807,24 @@ static void lstm_step_functions(struct em *e, int i)
     pr(p, "if (t > 0) {");
     pr(p, "/* dh[n, %lld] = dz[t][n, %lld] x recurrent_kernel^T */", U, G);
     {
-        char a[64], ks[32];
+        char a[64], rkt[160];
         snprintf(a, sizeof a, "dz + t * %lld", G);
-        snprintf(ks, sizeof ks, "%lld", G);
-        gemm(e, false, true, "n", U, ks, a, T * G, rk, G, "dh", U, false);
+        snprintf(rkt, sizeof rkt, "&ctx->%s_rkt[0][0]", L);
+        gemm_bt(e, "n", U, G, a, T * G, rk, rkt, "dh", U, false);
     }
     if (x->rmask >= 0) {
         pr(p, "for (size_t b = 0; b < n; b++)");
         pr(p, "    for (size_t j = 0; j < %lld; j++)", U);
-        pr(p, "        dh[b * %lld + j] *= ctx->mask[b][%lld + j];", U, LL(roff));
+        pr(p, "        dh[b * %lld + j] *= ctx->mask[b0 + b][%lld + j];", U, LL(roff));
     }
     pr(p, "}");
     pr(p, "}");
     pr_blank(p);
+    e->pool = "ctx->pool";
+    step_wrapper(e, i, "step", true);
+    step_wrapper(e, i, "step_back", false);
+    if (i <= stream_layer(e->m))
+        lstm_stream_step(e, i);
 }
 
 static void lstm_forward(struct em *e, int i)
@@ -694,6 +895,15 @@ static void lstm_backward(struct em *e, int i)
         pr(p, "const %s *xs = in; /* [n, %lld, %lld] */", R, T, F);
     pr(p, "memset(ctx->%s_dh, 0, n * sizeof ctx->%s_dh[0]);", L, L);
     pr(p, "memset(ctx->%s_dc, 0, n * sizeof ctx->%s_dc[0]);", L, L);
+    if (uses_transpose(e, U) || (i > 0 && uses_transpose(e, F)))
+        pr(p, "/* the kernels transposed, for the products by their transposes */");
+    if (uses_transpose(e, U)) {
+        char rk[256];
+        param(rk, sizeof rk, e, "params", x->tensor[TENSOR_RECURRENT_KERNEL]);
+        transpose_param(e, rk, U, G, L, "rkt");
+    }
+    if (i > 0 && uses_transpose(e, F))
+        transpose_param(e, k, F, G, L, "kt");
     pr(p, "/* back through time */");
     snprintf(f, sizeof f, "%s_%s_step_back", N, L);
     time_loop(e, f, "", T, true);
@@ -713,7 +923,11 @@ static void lstm_backward(struct em *e, int i)
     }
     pr(p, "if (din) {");
     pr(p, "/* din[n * %lld, %lld] = dz x kernel^T */", T, F);
-    gemm(e, false, true, rows, F, gs, "dz", G, k, G, "din", F, false);
+    {
+        char kt[160];
+        snprintf(kt, sizeof kt, "&ctx->%s_kt[0][0]", L);
+        gemm_bt(e, rows, F, G, "dz", G, k, i > 0 ? kt : NULL, "din", F, false);
+    }
     if (x->mask >= 0) {
         long long off = e->m->masks[x->mask].offset;
         pr(p, "for (size_t b = 0; b < n; b++)");
@@ -744,6 +958,9 @@ static void dense_buffers(struct em *e, int i)
         snprintf(nm, sizeof nm, "%s_%s", x->l->name, parts[k][0]);
         buffer(e, nm, S * O, shape, parts[k][1]);
     }
+    if (i > 0 && uses_transpose(e, x->in_features))
+        pr(e->p, "%s %s_kt[%lld][%lld]; /* the kernel transposed, for backward */", e->R,
+           x->l->name, O, LL(x->in_features));
 }
 
 static void dense_forward(struct em *e, int i)
@@ -831,7 +1048,13 @@ static void dense_backward(struct em *e, int i)
     }
     pr(p, "if (din) {");
     pr(p, "/* din[n * %lld, %lld] = dz x kernel^T */", S, I);
-    gemm(e, false, true, rows, I, Os, "dz", O, k, O, "din", I, false);
+    {
+        char kt[160];
+        snprintf(kt, sizeof kt, "&ctx->%s_kt[0][0]", L);
+        if (i > 0 && uses_transpose(e, I))
+            transpose_param(e, k, I, O, L, "kt");
+        gemm_bt(e, rows, I, O, "dz", O, k, i > 0 ? kt : NULL, "din", I, false);
+    }
     pr(p, "}");
 }
 
@@ -1013,6 +1236,8 @@ static void emit_header(struct em *e, const char *version)
     pr(p, "#define %s_TENSOR_COUNT %d", U, m->ntensors);
     pr(p, "#define %s_MASK_SIZE %lld /* dropout mask values per sample */", U, LL(m->mask_size));
     pr(p, "#define %s_MASK_SITES %d", U, m->nmasks);
+    pr(p, "#define %s_SHARE_STEPS %d /* 1: a step's products are worth sharing among threads */", U,
+       share_steps(e) ? 1 : 0);
     for (int i = 0; i < m->nlayers; i++) {
         const struct layer *l = m->layers[i].l;
         if (l->kind == LAYER_LSTM || l->kind == LAYER_DENSE || l->kind == LAYER_EMBEDDING) {
@@ -1059,6 +1284,7 @@ static void emit_header(struct em *e, const char *version)
     pr(p, "uint64_t step; /* optimizer steps taken */");
     pr(p, "int grads_clear; /* nonzero: grads are all zero (zero_grads, train_batch's update) */");
     pr(p, "int fixed_masks; /* nonzero: %s_forward_train keeps the masks in mask */", N);
+    pr(p, "lstmc_pool *pool; /* threads of the products (%s_set_threads); NULL: the caller's */", N);
     pr(p, "lstmc_rng mask_rng[%d]; /* one stream per dropout site */", m->nmasks > 0 ? m->nmasks : 1);
     pr(p, "%s mask[%s_BATCH][%lld]; /* [BATCH][MASK_SIZE]: 0 or 1/(1-rate) */", R, U,
        LL(m->mask_size > 0 ? m->mask_size : 1));
@@ -1068,6 +1294,19 @@ static void emit_header(struct em *e, const char *version)
         layer_summary(s, sizeof s, &m->layers[i]);
         pr(p, "/* %s: %s */", m->layers[i].l->name, s);
         layer_ops[m->layers[i].l->kind].buffers(e, i);
+    }
+    if (stream_layer(m) >= 0) {
+        pr(p, "/* the stream's state (%s_stream_reset, %s_stream_step) */", N, N);
+        for (int i = 0; i <= stream_layer(m); i++) {
+            const struct layer *l = m->layers[i].l;
+            if (l->kind != LAYER_LSTM)
+                continue;
+            pr(p, "%s %s_sh[%lld]; /* h, carried */", R, l->name, LL(l->units));
+            pr(p, "%s %s_sc[%lld]; /* c, carried */", R, l->name, LL(l->units));
+            pr(p, "%s %s_sp[%lld]; /* c of the step before */", R, l->name, LL(l->units));
+            pr(p, "%s %s_stc[%lld]; /* the activation of c */", R, l->name, LL(l->units));
+            pr(p, "%s %s_sz[%lld]; /* the gates */", R, l->name, LL(4 * l->units));
+        }
     }
     pr(p, "} %s_ctx;", N);
     pr_blank(p);
@@ -1080,6 +1319,11 @@ static void emit_header(struct em *e, const char *version)
     pr(p, " * with %s_destroy (which accepts NULL). */", N);
     pr(p, "%s_ctx *%s_create(void);", N, N);
     pr(p, "void %s_destroy(%s_ctx *ctx);", N, N);
+    pr(p, "/* The threads that share the larger products (lstmc_gemm; 1 at first);");
+    pr(p, " * 0: all CPUs when %s_SHARE_STEPS, else 1. The results are the same", U);
+    pr(p, " * bits with any number. Errors as lstmc_pool_create's; the context");
+    pr(p, " * keeps its threads then. */");
+    pr(p, "lstmc_status %s_set_threads(%s_ctx *ctx, unsigned threads);", N, N);
     pr_blank(p);
     pr(p, "/* Keras-initialised weights: each tensor from its own RNG stream");
     pr(p, " * (lstmc_rng_stream_id of its name) of seed. Also clears gradients and");
@@ -1092,6 +1336,21 @@ static void emit_header(struct em *e, const char *version)
     pr(p, " * of %s_BATCH.%s */", U, m->tokens ? " Token ids outside [0, VOCAB) read as 0." : "");
     pr(p, "void %s_predict(%s_ctx *ctx, const %s *x, %s *y, size_t n);", N, N, R, R);
     pr_blank(p);
+    if (stream_layer(m) >= 0) {
+        pr(p, "/* Streaming inference: one time step at a time, the LSTM state carried");
+        pr(p, " * from call to call (Keras' stateful=True at batch 1). x is one step's");
+        pr(p, " * input (%s); y gets the %s_OUTPUTS outputs of the sequence", m->tokens ? "one token id" : "FEATURES values", U);
+        pr(p, " * so far: after %s steps from a reset, what %s_predict gives for", m->tokens ? "LENGTH" : "TIMESTEPS", N);
+        pr(p, " * those steps. A new context starts reset. The step uses the batch");
+        pr(p, " * buffers of sample 0: not in the middle of a training step. */");
+        pr(p, "void %s_stream_reset(%s_ctx *ctx);", N, N);
+        pr(p, "void %s_stream_step(%s_ctx *ctx, const %s *x, %s *y);", N, N, R, R);
+        pr_blank(p);
+    } else {
+        pr(p, "/* No %s_stream_step: the model has no LSTM, its last LSTM returns", N);
+        pr(p, " * sequences, or a layer before it needs the whole sequence. */");
+        pr_blank(p);
+    }
     pr(p, "/* The mean loss of n samples (any n) without dropout, as Keras'");
     pr(p, " * evaluate() and val_loss compute it. */");
     pr(p, "%s %s_evaluate(%s_ctx *ctx, const %s *x, const %s *y, size_t n);", R, N, N, R, R);
@@ -1244,8 +1503,39 @@ static void emit_optimizer(struct em *e)
         return;
     pr(p, "/* The Adam step of %s_update (the same operations as lstmc_adam_step_%s,", N, sfx);
     pr(p, " * so the same bits) fused with clearing the gradients for the next batch:");
-    pr(p, " * one pass over the parameters that the compiler vectorises. */");
+    if (e->m->param_count >= ADAM_SHARE_MIN) {
+        pr(p, " * one pass over the parameters that the compiler vectorises, shared among");
+        pr(p, " * the context's threads (each element on its own, so the same bits). */");
+    } else {
+        pr(p, " * one pass over the parameters that the compiler vectorises. */");
+    }
+    pr(p, "typedef struct %s_adam_job {", N);
+    pr(p, "%s_ctx *ctx;", N);
+    pr(p, "%s alpha, one_minus_beta_1, one_minus_beta_2, epsilon;", R);
+    pr(p, "} %s_adam_job;", N);
+    pr_blank(p);
     targets(e);
+    pr(p, "static void %s_adam_part(void *arg, unsigned part, unsigned parts)", N);
+    pr(p, "{");
+    pr(p, "const %s_adam_job *job = arg;", N);
+    pr(p, "const %s alpha = job->alpha, one_minus_beta_1 = job->one_minus_beta_1;", R);
+    pr(p, "const %s one_minus_beta_2 = job->one_minus_beta_2, epsilon = job->epsilon;", R);
+    pr(p, "/* parts of whole 64-byte lines */");
+    pr(p, "const size_t lines = (%s_PARAM_COUNT + 15) / 16;", U);
+    pr(p, "const size_t i0 = lines * part / parts * 16;");
+    pr(p, "size_t i1 = lines * (part + 1) / parts * 16;");
+    pr(p, "i1 = i1 < %s_PARAM_COUNT ? i1 : %s_PARAM_COUNT;", U, U);
+    pr(p, "%s *restrict w = job->ctx->params.flat, *restrict m = job->ctx->opt_m.flat;", R);
+    pr(p, "%s *restrict v = job->ctx->opt_v.flat, *restrict g = job->ctx->grads.flat;", R);
+    pr(p, "for (size_t i = i0; i < i1; i++) {");
+    pr(p, "const %s gi = g[i];", R);
+    pr(p, "m[i] += (gi - m[i]) * one_minus_beta_1;");
+    pr(p, "v[i] += (gi * gi - v[i]) * one_minus_beta_2;");
+    pr(p, "w[i] -= (m[i] * alpha) / (%s(v[i]) + epsilon);", fn(e, "sqrt"));
+    pr(p, "g[i] = 0;");
+    pr(p, "}");
+    pr(p, "}");
+    pr_blank(p);
     pr(p, "static void %s_adam_and_clear(%s_ctx *ctx)", N, N);
     pr(p, "{");
     pr(p, "/* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */");
@@ -1258,20 +1548,63 @@ static void emit_optimizer(struct em *e)
     pr(p, "b1 *= b1;");
     pr(p, "b2 *= b2;");
     pr(p, "}");
-    pr(p, "const %s alpha = (%s)(%.17g * sqrt(1.0 - p2) / (1.0 - p1));", R, R, o->learning_rate);
-    pr(p, "const %s one_minus_beta_1 = (%s)(1.0 - %.17g);", R, R, o->beta_1);
-    pr(p, "const %s one_minus_beta_2 = (%s)(1.0 - %.17g);", R, R, o->beta_2);
-    pr(p, "const %s epsilon = (%s)%.17g;", R, R, o->epsilon);
-    pr(p, "%s *restrict w = ctx->params.flat, *restrict m = ctx->opt_m.flat;", R);
-    pr(p, "%s *restrict v = ctx->opt_v.flat, *restrict g = ctx->grads.flat;", R);
-    pr(p, "for (size_t i = 0; i < %s_PARAM_COUNT; i++) {", U);
-    pr(p, "const %s gi = g[i];", R);
-    pr(p, "m[i] += (gi - m[i]) * one_minus_beta_1;");
-    pr(p, "v[i] += (gi * gi - v[i]) * one_minus_beta_2;");
-    pr(p, "w[i] -= (m[i] * alpha) / (%s(v[i]) + epsilon);", fn(e, "sqrt"));
-    pr(p, "g[i] = 0;");
-    pr(p, "}");
+    pr(p, "%s_adam_job job = {ctx, (%s)(%.17g * sqrt(1.0 - p2) / (1.0 - p1)),", N, R, o->learning_rate);
+    pr(p, "                   (%s)(1.0 - %.17g), (%s)(1.0 - %.17g), (%s)%.17g};", R, o->beta_1, R,
+       o->beta_2, R, o->epsilon);
+    if (e->m->param_count >= ADAM_SHARE_MIN)
+        pr(p, "lstmc_pool_run(ctx->pool, %s_adam_part, &job);", N);
+    else
+        pr(p, "%s_adam_part(&job, 0, 1);", N);
     pr(p, "ctx->grads_clear = 1;");
+    pr(p, "}");
+    pr_blank(p);
+}
+
+static void emit_stream(struct em *e)
+{
+    struct printer *p = e->p;
+    const struct ir_model *m = e->m;
+    const char *N = e->n, *R = e->R;
+    int last = stream_layer(m);
+    if (last < 0)
+        return;
+    pr(p, "void %s_stream_reset(%s_ctx *ctx)", N, N);
+    pr(p, "{");
+    for (int i = 0; i <= last; i++) {
+        const char *L = m->layers[i].l->name;
+        if (m->layers[i].l->kind != LAYER_LSTM)
+            continue;
+        pr(p, "memset(ctx->%s_sh, 0, sizeof ctx->%s_sh);", L, L);
+        pr(p, "memset(ctx->%s_sc, 0, sizeof ctx->%s_sc);", L, L);
+    }
+    pr(p, "}");
+    pr_blank(p);
+    pr(p, "void %s_stream_step(%s_ctx *ctx, const %s *x, %s *y)", N, N, R, R);
+    pr(p, "{");
+    char cur[256] = "x";
+    for (int i = 0; i <= last; i++) {
+        const struct ir_layer *x = &m->layers[i];
+        const char *L = x->l->name;
+        if (x->l->kind == LAYER_EMBEDDING) {
+            const struct ir_tensor *t = &m->tensors[x->tensor[TENSOR_EMBEDDINGS]];
+            pr(p, "const %s *%s_row = ctx->params.%s[%s_token(%s[0], %lld)];", R, L, t->cname, N,
+               cur, LL(t->shape[0]));
+            snprintf(cur, sizeof cur, "%s_row", L);
+        } else if (x->l->kind == LAYER_LSTM) {
+            pr(p, "%s_%s_stream(ctx, %s);", N, L, cur);
+            snprintf(cur, sizeof cur, "ctx->%s_sh", L);
+        }
+    }
+    const char *L = m->layers[last].l->name;
+    pr(p, "memcpy(ctx->%s_out[0], %s, sizeof ctx->%s_out[0]);", L, cur, L);
+    for (int i = last + 1; i < m->nlayers; i++) {
+        char in[160];
+        out_buf(in, sizeof in, e, i - 1);
+        pr(p, "%s_%s_forward(ctx, %s, 1, 0);", N, m->layers[i].l->name, in);
+    }
+    char out[160];
+    out_buf(out, sizeof out, e, m->nlayers - 1);
+    pr(p, "memcpy(y, %s, %lld * sizeof *y);", out, LL(m->out_features));
     pr(p, "}");
     pr_blank(p);
 }
@@ -1340,7 +1673,24 @@ static void emit_source(struct em *e, const char *version)
     pr_blank(p);
     pr(p, "void %s_destroy(%s_ctx *ctx)", N, N);
     pr(p, "{");
+    pr(p, "if (ctx)");
+    pr(p, "    lstmc_pool_destroy(ctx->pool);");
     pr(p, "free(ctx);");
+    pr(p, "}");
+    pr_blank(p);
+    pr(p, "lstmc_status %s_set_threads(%s_ctx *ctx, unsigned threads)", N, N);
+    pr(p, "{");
+    pr(p, "lstmc_pool *pool = NULL;");
+    pr(p, "if (threads == 0)");
+    pr(p, "    threads = %s_SHARE_STEPS ? lstmc_cpu_count() : 1;", U);
+    pr(p, "if (threads != 1) {");
+    pr(p, "const lstmc_status st = lstmc_pool_create(&pool, threads);");
+    pr(p, "if (st != LSTMC_OK)");
+    pr(p, "    return st;");
+    pr(p, "}");
+    pr(p, "lstmc_pool_destroy(ctx->pool);");
+    pr(p, "ctx->pool = pool;");
+    pr(p, "return LSTMC_OK;");
     pr(p, "}");
     pr_blank(p);
     pr(p, "void %s_seed_dropout(%s_ctx *ctx, uint64_t seed)", N, N);
@@ -1389,6 +1739,15 @@ static void emit_source(struct em *e, const char *version)
     pr(p, "}");
     pr_blank(p);
 
+    if (share_steps(e)) {
+        pr(p, "/* A time step shared among the threads (NAME_L_step, NAME_L_step_back). */");
+        pr(p, "typedef struct %s_step_job {", N);
+        pr(p, "%s_ctx *ctx;", N);
+        pr(p, "size_t n, t;");
+        pr(p, "int train;");
+        pr(p, "} %s_step_job;", N);
+        pr_blank(p);
+    }
     /* Per layer: helpers, forward, backward. */
     for (int i = 0; i < m->nlayers; i++) {
         const struct ir_layer *x = &m->layers[i];
@@ -1440,6 +1799,7 @@ static void emit_source(struct em *e, const char *version)
     pr(p, "}");
     pr(p, "}");
     pr_blank(p);
+    emit_stream(e);
     emit_loss(e);
     pr(p, "%s %s_evaluate(%s_ctx *ctx, const %s *x, const %s *y, size_t n)", R, N, N, R, R);
     pr(p, "{");
@@ -1569,6 +1929,7 @@ bool emit_c(const struct ir_model *m, const char *dir, const char *version, FILE
     e.n = m->name;
     e.f32 = m->dtype == IR_F32;
     e.blas = m->batch > 1;
+    e.pool = "ctx->pool";
     size_t k = 0;
     for (; m->name[k] && k + 1 < sizeof e.up; k++)
         e.up[k] = (char)toupper((unsigned char)m->name[k]);

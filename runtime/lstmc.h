@@ -245,6 +245,60 @@ lstmc_status lstmc_init_f32(float *out, double *work, lstmc_rng *rng,
                             const size_t *shape);
 
 /* ------------------------------------------------------------------ */
+/* Threads (pool.c)                                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A pool of threads for lstmc_gemm: the caller's thread and threads - 1
+ * workers, which wait for work between products (spinning for about
+ * 100 µs, then asleep). One job at a time, from one thread. A NULL pool
+ * is the caller's thread alone.
+ */
+typedef struct lstmc_pool lstmc_pool;
+
+#define LSTMC_POOL_MAX_THREADS 256
+
+/* Errors: LSTMC_ERR_ARG for threads 0 or above LSTMC_POOL_MAX_THREADS,
+ * LSTMC_ERR_NOMEM when memory or a thread cannot be had. */
+lstmc_status lstmc_pool_create(lstmc_pool **pool, unsigned threads);
+void lstmc_pool_destroy(lstmc_pool *pool);
+unsigned lstmc_pool_threads(const lstmc_pool *pool);
+/* The CPUs online (at least 1, at most LSTMC_POOL_MAX_THREADS). */
+unsigned lstmc_cpu_count(void);
+/* Calls fn(arg, part, parts) once for each part 0 .. parts - 1, parts =
+ * the pool's threads, part 0 on the calling thread; returns when all
+ * have returned. */
+void lstmc_pool_run(lstmc_pool *pool, void (*fn)(void *arg, unsigned part, unsigned parts),
+                    void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Small matrix products (gemm.c)                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * c[m][n] += op(a)[m][k] * b[k][n], row-major with leading dimensions
+ * lda, ldb, ldc: op(a) is a ([m][k]) when a_trans is 0, else the
+ * transpose of a [k][m]. Made for the products of one LSTM step (a batch
+ * of rows times a kernel that stays in cache): no packing, a block of C
+ * in vector registers (AVX-512, AVX2 or SSE2, chosen at run time), k in
+ * slices whose rows of b stay in the L2 cache. Every element adds its k
+ * products in order, (c + a0 b0) + a1 b1 ..., so the bits are the plain
+ * triple loop's on every machine. With a pool of several threads, larger
+ * products are split by rows of c among them, which changes no bit
+ * either. c must not overlap a or b.
+ */
+void lstmc_gemm_f32(lstmc_pool *pool, int a_trans, size_t m, size_t n, size_t k,
+                    const float *a, size_t lda, const float *b, size_t ldb, float *c,
+                    size_t ldc);
+void lstmc_gemm_f64(lstmc_pool *pool, int a_trans, size_t m, size_t n, size_t k,
+                    const double *a, size_t lda, const double *b, size_t ldb, double *c,
+                    size_t ldc);
+
+/* dst[cols][rows] = the transpose of src[rows][cols]. */
+void lstmc_transpose_f32(size_t rows, size_t cols, const float *src, float *dst);
+void lstmc_transpose_f64(size_t rows, size_t cols, const double *src, double *dst);
+
+/* ------------------------------------------------------------------ */
 /* Optimizers (optim.c)                                                */
 /* ------------------------------------------------------------------ */
 

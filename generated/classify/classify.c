@@ -118,7 +118,24 @@ classify_ctx *classify_create(void)
 
 void classify_destroy(classify_ctx *ctx)
 {
+    if (ctx)
+        lstmc_pool_destroy(ctx->pool);
     free(ctx);
+}
+
+lstmc_status classify_set_threads(classify_ctx *ctx, unsigned threads)
+{
+    lstmc_pool *pool = NULL;
+    if (threads == 0)
+        threads = CLASSIFY_SHARE_STEPS ? lstmc_cpu_count() : 1;
+    if (threads != 1) {
+        const lstmc_status st = lstmc_pool_create(&pool, threads);
+        if (st != LSTMC_OK)
+            return st;
+    }
+    lstmc_pool_destroy(ctx->pool);
+    ctx->pool = pool;
+    return LSTMC_OK;
 }
 
 void classify_seed_dropout(classify_ctx *ctx, uint64_t seed)
@@ -158,15 +175,15 @@ lstmc_status classify_init(classify_ctx *ctx, uint64_t seed)
     return st;
 }
 
-/* lstm: one forward step (specs/classify.yaml:8) */
+/* lstm: one forward step of the samples b0 .. b0 + n - 1 (specs/classify.yaml:8) */
 CLASSIFY_TARGETS
-static void classify_lstm_step(classify_ctx *ctx, size_t n, size_t t, int train)
+static void classify_lstm_step_rows(classify_ctx *ctx, size_t b0, size_t n, size_t t, int train)
 {
-    classify_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
-    classify_real *c = &ctx->lstm_c[0][0]; /* [n, 10, 50] */
-    classify_real *tc = &ctx->lstm_tc[0][0]; /* [n, 10, 50] */
-    classify_real *h = &ctx->lstm_h[0][0]; /* [n, 10, 50] */
-    classify_real *hm = &ctx->lstm_hm[0][0]; /* [n, 10, 50] */
+    classify_real *gates = &ctx->lstm_gates[b0][0]; /* [n, 10, 200] */
+    classify_real *c = &ctx->lstm_c[b0][0]; /* [n, 10, 50] */
+    classify_real *tc = &ctx->lstm_tc[b0][0]; /* [n, 10, 50] */
+    classify_real *h = &ctx->lstm_h[b0][0]; /* [n, 10, 50] */
+    classify_real *hm = &ctx->lstm_hm[b0][0]; /* [n, 10, 50] */
     (void)train;
     if (t > 0) {
         for (size_t b = 0; b < n; b++) {
@@ -174,8 +191,7 @@ static void classify_lstm_step(classify_ctx *ctx, size_t n, size_t t, int train)
                 hm[(b * 10 + t) * 50 + j] = h[(b * 10 + t - 1) * 50 + j];
         }
         /* the four gates at once: z[n, 200] += h[t-1][n, 50] x recurrent_kernel[50, 200] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n), 200, (int)(50), 1.0f, hm + t * 50, 500,
-                    &ctx->params.lstm_recurrent_kernel[0][0], 200, 1.0f, gates + t * 200, 2000);
+        lstmc_gemm_f32(NULL, 0, n, 200, 50, hm + t * 50, 500, &ctx->params.lstm_recurrent_kernel[0][0], 200, gates + t * 200, 2000);
     } else {
         for (size_t b = 0; b < n; b++)
             memset(hm + b * 500, 0, 50 * sizeof *hm);
@@ -224,18 +240,18 @@ static void classify_lstm_step(classify_ctx *ctx, size_t n, size_t t, int train)
     }
 }
 
-/* lstm: one backward step (specs/classify.yaml:8) */
+/* lstm: one backward step of the samples b0 .. b0 + n - 1 (specs/classify.yaml:8) */
 CLASSIFY_TARGETS
-static void classify_lstm_step_back(classify_ctx *ctx, size_t n, size_t t)
+static void classify_lstm_step_back_rows(classify_ctx *ctx, size_t b0, size_t n, size_t t)
 {
-    const classify_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
-    const classify_real *c = &ctx->lstm_c[0][0]; /* [n, 10, 50] */
-    const classify_real *tc = &ctx->lstm_tc[0][0]; /* [n, 10, 50] */
-    const classify_real *hm = &ctx->lstm_hm[0][0]; /* [n, 10, 50] */
-    const classify_real *dout = &ctx->lstm_dout[0][0]; /* [n, 10, 50] */
-    classify_real *dz = &ctx->lstm_dz[0][0]; /* [n, 10, 200] */
-    classify_real *dh = &ctx->lstm_dh[0][0]; /* [n, 50] */
-    classify_real *dc = &ctx->lstm_dc[0][0]; /* [n, 50] */
+    const classify_real *gates = &ctx->lstm_gates[b0][0]; /* [n, 10, 200] */
+    const classify_real *c = &ctx->lstm_c[b0][0]; /* [n, 10, 50] */
+    const classify_real *tc = &ctx->lstm_tc[b0][0]; /* [n, 10, 50] */
+    const classify_real *hm = &ctx->lstm_hm[b0][0]; /* [n, 10, 50] */
+    const classify_real *dout = &ctx->lstm_dout[b0][0]; /* [n, 10, 50] */
+    classify_real *dz = &ctx->lstm_dz[b0][0]; /* [n, 10, 200] */
+    classify_real *dh = &ctx->lstm_dh[b0][0]; /* [n, 50] */
+    classify_real *dc = &ctx->lstm_dc[b0][0]; /* [n, 50] */
     for (size_t b = 0; b < n; b++) {
         const classify_real *restrict gt = gates + (b * 10 + t) * 200;
         const classify_real *restrict tct = tc + (b * 10 + t) * 50;
@@ -257,8 +273,115 @@ static void classify_lstm_step_back(classify_ctx *ctx, size_t n, size_t t)
     }
     if (t > 0) {
         /* dh[n, 50] = dz[t][n, 200] x recurrent_kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n), 50, (int)(200), 1.0f, dz + t * 200, 2000,
-                    &ctx->params.lstm_recurrent_kernel[0][0], 200, 0.0f, dh, 50);
+        for (size_t r = 0; r < (size_t)(n); r++)
+            memset(dh + r * 50, 0, 50 * sizeof(classify_real));
+        lstmc_gemm_f32(NULL, 0, n, 50, 200, dz + t * 200, 2000, &ctx->lstm_rkt[0][0], 50, dh, 50);
+    }
+}
+
+static void classify_lstm_step(classify_ctx *ctx, size_t n, size_t t, int train)
+{
+    classify_lstm_step_rows(ctx, 0, n, t, train);
+}
+
+static void classify_lstm_step_back(classify_ctx *ctx, size_t n, size_t t)
+{
+    classify_lstm_step_back_rows(ctx, 0, n, t);
+}
+
+/* lstm: one step of the stream, the state carried (specs/classify.yaml:8) */
+CLASSIFY_TARGETS
+static void classify_lstm_stream(classify_ctx *ctx, const classify_real *x)
+{
+    classify_real *restrict z = ctx->lstm_sz;
+    for (size_t j = 0; j < 200; j++)
+        z[j] = ctx->params.lstm_bias[j];
+    {
+        const classify_real *restrict pa = x;
+        const classify_real *restrict pb = &ctx->params.lstm_kernel[0][0];
+        classify_real *restrict pc = z;
+        for (size_t i = 0; i < 1; i++) {
+            classify_real *restrict c0 = pc + i * 200;
+            size_t k = 0;
+            for (; k < (size_t)(4); k++) {
+                const classify_real *restrict b0 = pb + k * 200;
+                const classify_real a00 = pa[i * 4 + k];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                }
+            }
+        }
+    }
+    {
+        const classify_real *restrict pa = ctx->lstm_sh;
+        const classify_real *restrict pb = &ctx->params.lstm_recurrent_kernel[0][0];
+        classify_real *restrict pc = z;
+        for (size_t i = 0; i < 1; i++) {
+            classify_real *restrict c0 = pc + i * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(50); k += 8) {
+                const classify_real *restrict b0 = pb + k * 200;
+                const classify_real *restrict b1 = pb + (k + 1) * 200;
+                const classify_real *restrict b2 = pb + (k + 2) * 200;
+                const classify_real *restrict b3 = pb + (k + 3) * 200;
+                const classify_real *restrict b4 = pb + (k + 4) * 200;
+                const classify_real *restrict b5 = pb + (k + 5) * 200;
+                const classify_real *restrict b6 = pb + (k + 6) * 200;
+                const classify_real *restrict b7 = pb + (k + 7) * 200;
+                const classify_real a00 = pa[i * 50 + k], a01 = pa[i * 50 + k + 1], a02 = pa[i * 50 + k + 2], a03 = pa[i * 50 + k + 3], a04 = pa[i * 50 + k + 4], a05 = pa[i * 50 + k + 5], a06 = pa[i * 50 + k + 6], a07 = pa[i * 50 + k + 7];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(50); k++) {
+                const classify_real *restrict b0 = pb + k * 200;
+                const classify_real a00 = pa[i * 50 + k];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                }
+            }
+        }
+    }
+    {
+        classify_real *restrict cp = ctx->lstm_sp;
+        classify_real *restrict ct = ctx->lstm_sc;
+        classify_real *restrict tct = ctx->lstm_stc;
+        classify_real *restrict ht = ctx->lstm_sh;
+        memcpy(cp, ct, 50 * sizeof *cp);
+        /* i, f, c, o, c[t-1] then c[t], its activation over 64 lanes, the last 14 zero:
+         * the activations vectorise without a scalar tail */
+        classify_real v[6][64];
+        for (size_t j = 50; j < 64; j++)
+            v[0][j] = v[1][j] = v[2][j] = v[3][j] = v[4][j] = 0;
+        for (size_t j = 0; j < 50; j++) {
+            v[0][j] = z[j];
+            v[1][j] = z[50 + j];
+            v[2][j] = z[100 + j];
+            v[3][j] = z[150 + j];
+            v[4][j] = cp[j];
+        }
+        for (size_t j = 0; j < 64; j++) {
+            const classify_real ig = classify_act_sigmoid(v[0][j]);
+            const classify_real fg = classify_act_sigmoid(v[1][j]);
+            const classify_real gg = classify_act_tanh(v[2][j]);
+            const classify_real og = classify_act_sigmoid(v[3][j]);
+            const classify_real cj = fg * v[4][j] + ig * gg;
+            v[0][j] = ig;
+            v[1][j] = fg;
+            v[2][j] = gg;
+            v[3][j] = og;
+            v[4][j] = cj;
+            v[5][j] = classify_act_tanh(cj);
+        }
+        for (size_t j = 0; j < 50; j++) {
+            z[j] = v[0][j];
+            z[50 + j] = v[1][j];
+            z[100 + j] = v[2][j];
+            z[150 + j] = v[3][j];
+            ct[j] = v[4][j];
+            tct[j] = v[5][j];
+            ht[j] = v[3][j] * v[5][j];
+        }
     }
 }
 
@@ -273,8 +396,7 @@ static void classify_lstm_forward(classify_ctx *ctx, const classify_real *in, si
     for (size_t r = 0; r < n * 10; r++)
         for (size_t j = 0; j < 200; j++)
             gates[r * 200 + j] = ctx->params.lstm_bias[j];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n * 10), 200, (int)(4), 1.0f, xs, 4,
-                &ctx->params.lstm_kernel[0][0], 200, 1.0f, gates, 200);
+    lstmc_gemm_f32(ctx->pool, 0, n * 10, 200, 4, xs, 4, &ctx->params.lstm_kernel[0][0], 200, gates, 200);
     /* the time loop, 10 steps (unroll 16) */
     classify_lstm_step(ctx, n, 0, train);
     classify_lstm_step(ctx, n, 1, train);
@@ -296,6 +418,8 @@ static void classify_lstm_backward(classify_ctx *ctx, const classify_real *in, c
     const classify_real *xs = in; /* [n, 10, 4] */
     memset(ctx->lstm_dh, 0, n * sizeof ctx->lstm_dh[0]);
     memset(ctx->lstm_dc, 0, n * sizeof ctx->lstm_dc[0]);
+    /* the kernels transposed, for the products by their transposes */
+    lstmc_transpose_f32(50, 200, &ctx->params.lstm_recurrent_kernel[0][0], &ctx->lstm_rkt[0][0]);
     /* back through time */
     classify_lstm_step_back(ctx, n, 9);
     classify_lstm_step_back(ctx, n, 8);
@@ -308,10 +432,8 @@ static void classify_lstm_backward(classify_ctx *ctx, const classify_real *in, c
     classify_lstm_step_back(ctx, n, 1);
     classify_lstm_step_back(ctx, n, 0);
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(4), 200, (int)(n * 10), 1.0f, xs, 4,
-                dz, 200, 1.0f, &ctx->grads.lstm_kernel[0][0], 200);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(50), 200, (int)(n * 10), 1.0f, hm, 50,
-                dz, 200, 1.0f, &ctx->grads.lstm_recurrent_kernel[0][0], 200);
+    lstmc_gemm_f32(ctx->pool, 1, 4, 200, n * 10, xs, 4, dz, 200, &ctx->grads.lstm_kernel[0][0], 200);
+    lstmc_gemm_f32(ctx->pool, 1, 50, 200, n * 10, hm, 50, dz, 200, &ctx->grads.lstm_recurrent_kernel[0][0], 200);
     for (size_t r = 0; r < n * 10; r++)
         for (size_t j = 0; j < 200; j++)
             ctx->grads.lstm_bias[j] += dz[r * 200 + j];
@@ -322,15 +444,15 @@ static void classify_lstm_backward(classify_ctx *ctx, const classify_real *in, c
     }
 }
 
-/* lstm_1: one forward step (specs/classify.yaml:9) */
+/* lstm_1: one forward step of the samples b0 .. b0 + n - 1 (specs/classify.yaml:9) */
 CLASSIFY_TARGETS
-static void classify_lstm_1_step(classify_ctx *ctx, size_t n, size_t t, int train)
+static void classify_lstm_1_step_rows(classify_ctx *ctx, size_t b0, size_t n, size_t t, int train)
 {
-    classify_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
-    classify_real *c = &ctx->lstm_1_c[0][0]; /* [n, 10, 50] */
-    classify_real *tc = &ctx->lstm_1_tc[0][0]; /* [n, 10, 50] */
-    classify_real *h = &ctx->lstm_1_h[0][0]; /* [n, 10, 50] */
-    classify_real *hm = &ctx->lstm_1_hm[0][0]; /* [n, 10, 50] */
+    classify_real *gates = &ctx->lstm_1_gates[b0][0]; /* [n, 10, 200] */
+    classify_real *c = &ctx->lstm_1_c[b0][0]; /* [n, 10, 50] */
+    classify_real *tc = &ctx->lstm_1_tc[b0][0]; /* [n, 10, 50] */
+    classify_real *h = &ctx->lstm_1_h[b0][0]; /* [n, 10, 50] */
+    classify_real *hm = &ctx->lstm_1_hm[b0][0]; /* [n, 10, 50] */
     (void)train;
     if (t > 0) {
         for (size_t b = 0; b < n; b++) {
@@ -338,8 +460,7 @@ static void classify_lstm_1_step(classify_ctx *ctx, size_t n, size_t t, int trai
                 hm[(b * 10 + t) * 50 + j] = h[(b * 10 + t - 1) * 50 + j];
         }
         /* the four gates at once: z[n, 200] += h[t-1][n, 50] x recurrent_kernel[50, 200] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n), 200, (int)(50), 1.0f, hm + t * 50, 500,
-                    &ctx->params.lstm_1_recurrent_kernel[0][0], 200, 1.0f, gates + t * 200, 2000);
+        lstmc_gemm_f32(NULL, 0, n, 200, 50, hm + t * 50, 500, &ctx->params.lstm_1_recurrent_kernel[0][0], 200, gates + t * 200, 2000);
     } else {
         for (size_t b = 0; b < n; b++)
             memset(hm + b * 500, 0, 50 * sizeof *hm);
@@ -388,18 +509,18 @@ static void classify_lstm_1_step(classify_ctx *ctx, size_t n, size_t t, int trai
     }
 }
 
-/* lstm_1: one backward step (specs/classify.yaml:9) */
+/* lstm_1: one backward step of the samples b0 .. b0 + n - 1 (specs/classify.yaml:9) */
 CLASSIFY_TARGETS
-static void classify_lstm_1_step_back(classify_ctx *ctx, size_t n, size_t t)
+static void classify_lstm_1_step_back_rows(classify_ctx *ctx, size_t b0, size_t n, size_t t)
 {
-    const classify_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
-    const classify_real *c = &ctx->lstm_1_c[0][0]; /* [n, 10, 50] */
-    const classify_real *tc = &ctx->lstm_1_tc[0][0]; /* [n, 10, 50] */
-    const classify_real *hm = &ctx->lstm_1_hm[0][0]; /* [n, 10, 50] */
-    const classify_real *dout = &ctx->lstm_1_dout[0][0]; /* [n, 1, 50] */
-    classify_real *dz = &ctx->lstm_1_dz[0][0]; /* [n, 10, 200] */
-    classify_real *dh = &ctx->lstm_1_dh[0][0]; /* [n, 50] */
-    classify_real *dc = &ctx->lstm_1_dc[0][0]; /* [n, 50] */
+    const classify_real *gates = &ctx->lstm_1_gates[b0][0]; /* [n, 10, 200] */
+    const classify_real *c = &ctx->lstm_1_c[b0][0]; /* [n, 10, 50] */
+    const classify_real *tc = &ctx->lstm_1_tc[b0][0]; /* [n, 10, 50] */
+    const classify_real *hm = &ctx->lstm_1_hm[b0][0]; /* [n, 10, 50] */
+    const classify_real *dout = &ctx->lstm_1_dout[b0][0]; /* [n, 1, 50] */
+    classify_real *dz = &ctx->lstm_1_dz[b0][0]; /* [n, 10, 200] */
+    classify_real *dh = &ctx->lstm_1_dh[b0][0]; /* [n, 50] */
+    classify_real *dc = &ctx->lstm_1_dc[b0][0]; /* [n, 50] */
     for (size_t b = 0; b < n; b++) {
         const classify_real *restrict gt = gates + (b * 10 + t) * 200;
         const classify_real *restrict tct = tc + (b * 10 + t) * 50;
@@ -421,8 +542,129 @@ static void classify_lstm_1_step_back(classify_ctx *ctx, size_t n, size_t t)
     }
     if (t > 0) {
         /* dh[n, 50] = dz[t][n, 200] x recurrent_kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n), 50, (int)(200), 1.0f, dz + t * 200, 2000,
-                    &ctx->params.lstm_1_recurrent_kernel[0][0], 200, 0.0f, dh, 50);
+        for (size_t r = 0; r < (size_t)(n); r++)
+            memset(dh + r * 50, 0, 50 * sizeof(classify_real));
+        lstmc_gemm_f32(NULL, 0, n, 50, 200, dz + t * 200, 2000, &ctx->lstm_1_rkt[0][0], 50, dh, 50);
+    }
+}
+
+static void classify_lstm_1_step(classify_ctx *ctx, size_t n, size_t t, int train)
+{
+    classify_lstm_1_step_rows(ctx, 0, n, t, train);
+}
+
+static void classify_lstm_1_step_back(classify_ctx *ctx, size_t n, size_t t)
+{
+    classify_lstm_1_step_back_rows(ctx, 0, n, t);
+}
+
+/* lstm_1: one step of the stream, the state carried (specs/classify.yaml:9) */
+CLASSIFY_TARGETS
+static void classify_lstm_1_stream(classify_ctx *ctx, const classify_real *x)
+{
+    classify_real *restrict z = ctx->lstm_1_sz;
+    for (size_t j = 0; j < 200; j++)
+        z[j] = ctx->params.lstm_1_bias[j];
+    {
+        const classify_real *restrict pa = x;
+        const classify_real *restrict pb = &ctx->params.lstm_1_kernel[0][0];
+        classify_real *restrict pc = z;
+        for (size_t i = 0; i < 1; i++) {
+            classify_real *restrict c0 = pc + i * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(50); k += 8) {
+                const classify_real *restrict b0 = pb + k * 200;
+                const classify_real *restrict b1 = pb + (k + 1) * 200;
+                const classify_real *restrict b2 = pb + (k + 2) * 200;
+                const classify_real *restrict b3 = pb + (k + 3) * 200;
+                const classify_real *restrict b4 = pb + (k + 4) * 200;
+                const classify_real *restrict b5 = pb + (k + 5) * 200;
+                const classify_real *restrict b6 = pb + (k + 6) * 200;
+                const classify_real *restrict b7 = pb + (k + 7) * 200;
+                const classify_real a00 = pa[i * 50 + k], a01 = pa[i * 50 + k + 1], a02 = pa[i * 50 + k + 2], a03 = pa[i * 50 + k + 3], a04 = pa[i * 50 + k + 4], a05 = pa[i * 50 + k + 5], a06 = pa[i * 50 + k + 6], a07 = pa[i * 50 + k + 7];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(50); k++) {
+                const classify_real *restrict b0 = pb + k * 200;
+                const classify_real a00 = pa[i * 50 + k];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                }
+            }
+        }
+    }
+    {
+        const classify_real *restrict pa = ctx->lstm_1_sh;
+        const classify_real *restrict pb = &ctx->params.lstm_1_recurrent_kernel[0][0];
+        classify_real *restrict pc = z;
+        for (size_t i = 0; i < 1; i++) {
+            classify_real *restrict c0 = pc + i * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(50); k += 8) {
+                const classify_real *restrict b0 = pb + k * 200;
+                const classify_real *restrict b1 = pb + (k + 1) * 200;
+                const classify_real *restrict b2 = pb + (k + 2) * 200;
+                const classify_real *restrict b3 = pb + (k + 3) * 200;
+                const classify_real *restrict b4 = pb + (k + 4) * 200;
+                const classify_real *restrict b5 = pb + (k + 5) * 200;
+                const classify_real *restrict b6 = pb + (k + 6) * 200;
+                const classify_real *restrict b7 = pb + (k + 7) * 200;
+                const classify_real a00 = pa[i * 50 + k], a01 = pa[i * 50 + k + 1], a02 = pa[i * 50 + k + 2], a03 = pa[i * 50 + k + 3], a04 = pa[i * 50 + k + 4], a05 = pa[i * 50 + k + 5], a06 = pa[i * 50 + k + 6], a07 = pa[i * 50 + k + 7];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(50); k++) {
+                const classify_real *restrict b0 = pb + k * 200;
+                const classify_real a00 = pa[i * 50 + k];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                }
+            }
+        }
+    }
+    {
+        classify_real *restrict cp = ctx->lstm_1_sp;
+        classify_real *restrict ct = ctx->lstm_1_sc;
+        classify_real *restrict tct = ctx->lstm_1_stc;
+        classify_real *restrict ht = ctx->lstm_1_sh;
+        memcpy(cp, ct, 50 * sizeof *cp);
+        /* i, f, c, o, c[t-1] then c[t], its activation over 64 lanes, the last 14 zero:
+         * the activations vectorise without a scalar tail */
+        classify_real v[6][64];
+        for (size_t j = 50; j < 64; j++)
+            v[0][j] = v[1][j] = v[2][j] = v[3][j] = v[4][j] = 0;
+        for (size_t j = 0; j < 50; j++) {
+            v[0][j] = z[j];
+            v[1][j] = z[50 + j];
+            v[2][j] = z[100 + j];
+            v[3][j] = z[150 + j];
+            v[4][j] = cp[j];
+        }
+        for (size_t j = 0; j < 64; j++) {
+            const classify_real ig = classify_act_sigmoid(v[0][j]);
+            const classify_real fg = classify_act_sigmoid(v[1][j]);
+            const classify_real gg = classify_act_tanh(v[2][j]);
+            const classify_real og = classify_act_sigmoid(v[3][j]);
+            const classify_real cj = fg * v[4][j] + ig * gg;
+            v[0][j] = ig;
+            v[1][j] = fg;
+            v[2][j] = gg;
+            v[3][j] = og;
+            v[4][j] = cj;
+            v[5][j] = classify_act_tanh(cj);
+        }
+        for (size_t j = 0; j < 50; j++) {
+            z[j] = v[0][j];
+            z[50 + j] = v[1][j];
+            z[100 + j] = v[2][j];
+            z[150 + j] = v[3][j];
+            ct[j] = v[4][j];
+            tct[j] = v[5][j];
+            ht[j] = v[3][j] * v[5][j];
+        }
     }
 }
 
@@ -437,8 +679,7 @@ static void classify_lstm_1_forward(classify_ctx *ctx, const classify_real *in, 
     for (size_t r = 0; r < n * 10; r++)
         for (size_t j = 0; j < 200; j++)
             gates[r * 200 + j] = ctx->params.lstm_1_bias[j];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n * 10), 200, (int)(50), 1.0f, xs, 50,
-                &ctx->params.lstm_1_kernel[0][0], 200, 1.0f, gates, 200);
+    lstmc_gemm_f32(ctx->pool, 0, n * 10, 200, 50, xs, 50, &ctx->params.lstm_1_kernel[0][0], 200, gates, 200);
     /* the time loop, 10 steps (unroll 16) */
     classify_lstm_1_step(ctx, n, 0, train);
     classify_lstm_1_step(ctx, n, 1, train);
@@ -462,6 +703,9 @@ static void classify_lstm_1_backward(classify_ctx *ctx, const classify_real *in,
     const classify_real *xs = in; /* [n, 10, 50] */
     memset(ctx->lstm_1_dh, 0, n * sizeof ctx->lstm_1_dh[0]);
     memset(ctx->lstm_1_dc, 0, n * sizeof ctx->lstm_1_dc[0]);
+    /* the kernels transposed, for the products by their transposes */
+    lstmc_transpose_f32(50, 200, &ctx->params.lstm_1_recurrent_kernel[0][0], &ctx->lstm_1_rkt[0][0]);
+    lstmc_transpose_f32(50, 200, &ctx->params.lstm_1_kernel[0][0], &ctx->lstm_1_kt[0][0]);
     /* back through time */
     classify_lstm_1_step_back(ctx, n, 9);
     classify_lstm_1_step_back(ctx, n, 8);
@@ -474,17 +718,16 @@ static void classify_lstm_1_backward(classify_ctx *ctx, const classify_real *in,
     classify_lstm_1_step_back(ctx, n, 1);
     classify_lstm_1_step_back(ctx, n, 0);
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(50), 200, (int)(n * 10), 1.0f, xs, 50,
-                dz, 200, 1.0f, &ctx->grads.lstm_1_kernel[0][0], 200);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(50), 200, (int)(n * 10), 1.0f, hm, 50,
-                dz, 200, 1.0f, &ctx->grads.lstm_1_recurrent_kernel[0][0], 200);
+    lstmc_gemm_f32(ctx->pool, 1, 50, 200, n * 10, xs, 50, dz, 200, &ctx->grads.lstm_1_kernel[0][0], 200);
+    lstmc_gemm_f32(ctx->pool, 1, 50, 200, n * 10, hm, 50, dz, 200, &ctx->grads.lstm_1_recurrent_kernel[0][0], 200);
     for (size_t r = 0; r < n * 10; r++)
         for (size_t j = 0; j < 200; j++)
             ctx->grads.lstm_1_bias[j] += dz[r * 200 + j];
     if (din) {
         /* din[n * 10, 50] = dz x kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n * 10), 50, (int)(200), 1.0f, dz, 200,
-                    &ctx->params.lstm_1_kernel[0][0], 200, 0.0f, din, 50);
+        for (size_t r = 0; r < (size_t)(n * 10); r++)
+            memset(din + r * 50, 0, 50 * sizeof(classify_real));
+        lstmc_gemm_f32(ctx->pool, 0, n * 10, 50, 200, dz, 200, &ctx->lstm_1_kt[0][0], 50, din, 50);
     }
 }
 
@@ -499,8 +742,7 @@ static void classify_dense_forward(classify_ctx *ctx, const classify_real *in, s
         for (size_t j = 0; j < 25; j++)
             z[r * 25 + j] = ctx->params.dense_bias[j];
     /* z[n * 1, 25] += in x kernel[50, 25] */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n * 1), 25, (int)(50), 1.0f, in, 50,
-                &ctx->params.dense_kernel[0][0], 25, 1.0f, z, 25);
+    lstmc_gemm_f32(ctx->pool, 0, n * 1, 25, 50, in, 50, &ctx->params.dense_kernel[0][0], 25, z, 25);
     for (size_t r = 0; r < n * 1 * 25; r++)
         a[r] = classify_act_relu(z[r]);
 }
@@ -514,15 +756,16 @@ static void classify_dense_backward(classify_ctx *ctx, const classify_real *in, 
     for (size_t r = 0; r < n * 1 * 25; r++)
         dz[r] = da[r] * classify_dact_relu(a[r]);
     /* kernel += in^T x dz */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(50), 25, (int)(n * 1), 1.0f, in, 50,
-                dz, 25, 1.0f, &ctx->grads.dense_kernel[0][0], 25);
+    lstmc_gemm_f32(ctx->pool, 1, 50, 25, n * 1, in, 50, dz, 25, &ctx->grads.dense_kernel[0][0], 25);
     for (size_t r = 0; r < n * 1; r++)
         for (size_t j = 0; j < 25; j++)
             ctx->grads.dense_bias[j] += dz[r * 25 + j];
     if (din) {
         /* din[n * 1, 50] = dz x kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n * 1), 50, (int)(25), 1.0f, dz, 25,
-                    &ctx->params.dense_kernel[0][0], 25, 0.0f, din, 50);
+        lstmc_transpose_f32(50, 25, &ctx->params.dense_kernel[0][0], &ctx->dense_kt[0][0]);
+        for (size_t r = 0; r < (size_t)(n * 1); r++)
+            memset(din + r * 50, 0, 50 * sizeof(classify_real));
+        lstmc_gemm_f32(ctx->pool, 0, n * 1, 50, 25, dz, 25, &ctx->dense_kt[0][0], 50, din, 50);
     }
 }
 
@@ -537,8 +780,7 @@ static void classify_dense_1_forward(classify_ctx *ctx, const classify_real *in,
         for (size_t j = 0; j < 5; j++)
             z[r * 5 + j] = ctx->params.dense_1_bias[j];
     /* z[n * 1, 5] += in x kernel[25, 5] */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n * 1), 5, (int)(25), 1.0f, in, 25,
-                &ctx->params.dense_1_kernel[0][0], 5, 1.0f, z, 5);
+    lstmc_gemm_f32(ctx->pool, 0, n * 1, 5, 25, in, 25, &ctx->params.dense_1_kernel[0][0], 5, z, 5);
     for (size_t r = 0; r < n * 1; r++) {
         const classify_real *zr = z + r * 5;
         classify_real *ar = a + r * 5;
@@ -560,15 +802,16 @@ static void classify_dense_1_backward(classify_ctx *ctx, const classify_real *in
     /* the loss wrote d loss / d logits */
     const classify_real *dz = &ctx->dense_1_dout[0][0]; /* [n * 1, 5] */
     /* kernel += in^T x dz */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(25), 5, (int)(n * 1), 1.0f, in, 25,
-                dz, 5, 1.0f, &ctx->grads.dense_1_kernel[0][0], 5);
+    lstmc_gemm_f32(ctx->pool, 1, 25, 5, n * 1, in, 25, dz, 5, &ctx->grads.dense_1_kernel[0][0], 5);
     for (size_t r = 0; r < n * 1; r++)
         for (size_t j = 0; j < 5; j++)
             ctx->grads.dense_1_bias[j] += dz[r * 5 + j];
     if (din) {
         /* din[n * 1, 25] = dz x kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n * 1), 25, (int)(5), 1.0f, dz, 5,
-                    &ctx->params.dense_1_kernel[0][0], 5, 0.0f, din, 25);
+        lstmc_transpose_f32(25, 5, &ctx->params.dense_1_kernel[0][0], &ctx->dense_1_kt[0][0]);
+        for (size_t r = 0; r < (size_t)(n * 1); r++)
+            memset(din + r * 25, 0, 25 * sizeof(classify_real));
+        lstmc_gemm_f32(ctx->pool, 0, n * 1, 25, 5, dz, 5, &ctx->dense_1_kt[0][0], 25, din, 25);
     }
 }
 
@@ -588,6 +831,24 @@ void classify_predict(classify_ctx *ctx, const classify_real *x, classify_real *
         const classify_real *out = classify_forward(ctx, x + off * CLASSIFY_INPUT_SIZE, k, 0);
         memcpy(y + off * CLASSIFY_OUTPUT_SIZE, out, k * CLASSIFY_OUTPUT_SIZE * sizeof *y);
     }
+}
+
+void classify_stream_reset(classify_ctx *ctx)
+{
+    memset(ctx->lstm_sh, 0, sizeof ctx->lstm_sh);
+    memset(ctx->lstm_sc, 0, sizeof ctx->lstm_sc);
+    memset(ctx->lstm_1_sh, 0, sizeof ctx->lstm_1_sh);
+    memset(ctx->lstm_1_sc, 0, sizeof ctx->lstm_1_sc);
+}
+
+void classify_stream_step(classify_ctx *ctx, const classify_real *x, classify_real *y)
+{
+    classify_lstm_stream(ctx, x);
+    classify_lstm_1_stream(ctx, ctx->lstm_sh);
+    memcpy(ctx->lstm_1_out[0], ctx->lstm_1_sh, sizeof ctx->lstm_1_out[0]);
+    classify_dense_forward(ctx, &ctx->lstm_1_out[0][0], 1, 0);
+    classify_dense_1_forward(ctx, &ctx->dense_out[0][0], 1, 0);
+    memcpy(y, &ctx->dense_1_out[0][0], 5 * sizeof *y);
 }
 
 /* categorical_crossentropy, reduced over the last axis, then averaged over the batch
@@ -673,7 +934,33 @@ lstmc_status classify_update(classify_ctx *ctx)
 /* The Adam step of classify_update (the same operations as lstmc_adam_step_f32,
  * so the same bits) fused with clearing the gradients for the next batch:
  * one pass over the parameters that the compiler vectorises. */
+typedef struct classify_adam_job {
+    classify_ctx *ctx;
+    classify_real alpha, one_minus_beta_1, one_minus_beta_2, epsilon;
+} classify_adam_job;
+
 CLASSIFY_TARGETS
+static void classify_adam_part(void *arg, unsigned part, unsigned parts)
+{
+    const classify_adam_job *job = arg;
+    const classify_real alpha = job->alpha, one_minus_beta_1 = job->one_minus_beta_1;
+    const classify_real one_minus_beta_2 = job->one_minus_beta_2, epsilon = job->epsilon;
+    /* parts of whole 64-byte lines */
+    const size_t lines = (CLASSIFY_PARAM_COUNT + 15) / 16;
+    const size_t i0 = lines * part / parts * 16;
+    size_t i1 = lines * (part + 1) / parts * 16;
+    i1 = i1 < CLASSIFY_PARAM_COUNT ? i1 : CLASSIFY_PARAM_COUNT;
+    classify_real *restrict w = job->ctx->params.flat, *restrict m = job->ctx->opt_m.flat;
+    classify_real *restrict v = job->ctx->opt_v.flat, *restrict g = job->ctx->grads.flat;
+    for (size_t i = i0; i < i1; i++) {
+        const classify_real gi = g[i];
+        m[i] += (gi - m[i]) * one_minus_beta_1;
+        v[i] += (gi * gi - v[i]) * one_minus_beta_2;
+        w[i] -= (m[i] * alpha) / (sqrtf(v[i]) + epsilon);
+        g[i] = 0;
+    }
+}
+
 static void classify_adam_and_clear(classify_ctx *ctx)
 {
     /* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */
@@ -686,19 +973,9 @@ static void classify_adam_and_clear(classify_ctx *ctx)
         b1 *= b1;
         b2 *= b2;
     }
-    const classify_real alpha = (classify_real)(0.001 * sqrt(1.0 - p2) / (1.0 - p1));
-    const classify_real one_minus_beta_1 = (classify_real)(1.0 - 0.90000000000000002);
-    const classify_real one_minus_beta_2 = (classify_real)(1.0 - 0.999);
-    const classify_real epsilon = (classify_real)9.9999999999999995e-08;
-    classify_real *restrict w = ctx->params.flat, *restrict m = ctx->opt_m.flat;
-    classify_real *restrict v = ctx->opt_v.flat, *restrict g = ctx->grads.flat;
-    for (size_t i = 0; i < CLASSIFY_PARAM_COUNT; i++) {
-        const classify_real gi = g[i];
-        m[i] += (gi - m[i]) * one_minus_beta_1;
-        v[i] += (gi * gi - v[i]) * one_minus_beta_2;
-        w[i] -= (m[i] * alpha) / (sqrtf(v[i]) + epsilon);
-        g[i] = 0;
-    }
+    classify_adam_job job = {ctx, (classify_real)(0.001 * sqrt(1.0 - p2) / (1.0 - p1)),
+                       (classify_real)(1.0 - 0.90000000000000002), (classify_real)(1.0 - 0.999), (classify_real)9.9999999999999995e-08};
+    classify_adam_part(&job, 0, 1);
     ctx->grads_clear = 1;
 }
 

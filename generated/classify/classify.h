@@ -24,6 +24,7 @@
 #define CLASSIFY_TENSOR_COUNT 10
 #define CLASSIFY_MASK_SIZE 0 /* dropout mask values per sample */
 #define CLASSIFY_MASK_SITES 0
+#define CLASSIFY_SHARE_STEPS 0 /* 1: a step's products are worth sharing among threads */
 #define CLASSIFY_LSTM_UNITS 50
 #define CLASSIFY_LSTM_1_UNITS 50
 #define CLASSIFY_DENSE_UNITS 25
@@ -66,6 +67,7 @@ typedef struct classify_ctx {
     uint64_t step; /* optimizer steps taken */
     int grads_clear; /* nonzero: grads are all zero (zero_grads, train_batch's update) */
     int fixed_masks; /* nonzero: classify_forward_train keeps the masks in mask */
+    lstmc_pool *pool; /* threads of the products (classify_set_threads); NULL: the caller's */
     lstmc_rng mask_rng[1]; /* one stream per dropout site */
     classify_real mask[CLASSIFY_BATCH][1]; /* [BATCH][MASK_SIZE]: 0 or 1/(1-rate) */
     double init_work[20100]; /* initialiser scratch */
@@ -78,6 +80,7 @@ typedef struct classify_ctx {
     classify_real lstm_dout[CLASSIFY_BATCH][500]; /* [BATCH][10, 50]: d loss / d output */
     classify_real lstm_dz[CLASSIFY_BATCH][2000]; /* [BATCH][10, 200]: d loss / d gate inputs */
     classify_real lstm_dh[CLASSIFY_BATCH][50]; /* [BATCH][50]: d loss / d h, carried back in time */
+    classify_real lstm_rkt[200][50]; /* the recurrent kernel transposed, for backward */
     classify_real lstm_dc[CLASSIFY_BATCH][50]; /* [BATCH][50]: d loss / d c, carried back in time */
     /* lstm_1: LSTM, 50 units */
     classify_real lstm_1_gates[CLASSIFY_BATCH][2000]; /* [BATCH][10, 200]: i, f, c, o after activation */
@@ -89,17 +92,32 @@ typedef struct classify_ctx {
     classify_real lstm_1_dout[CLASSIFY_BATCH][50]; /* [BATCH][50]: d loss / d output */
     classify_real lstm_1_dz[CLASSIFY_BATCH][2000]; /* [BATCH][10, 200]: d loss / d gate inputs */
     classify_real lstm_1_dh[CLASSIFY_BATCH][50]; /* [BATCH][50]: d loss / d h, carried back in time */
+    classify_real lstm_1_rkt[200][50]; /* the recurrent kernel transposed, for backward */
+    classify_real lstm_1_kt[200][50]; /* the kernel transposed, for backward */
     classify_real lstm_1_dc[CLASSIFY_BATCH][50]; /* [BATCH][50]: d loss / d c, carried back in time */
     /* dense: Dense, 25 units, relu */
     classify_real dense_z[CLASSIFY_BATCH][25]; /* [BATCH][25]: before the activation (logits) */
     classify_real dense_out[CLASSIFY_BATCH][25]; /* [BATCH][25]: after the activation */
     classify_real dense_dout[CLASSIFY_BATCH][25]; /* [BATCH][25]: d loss / d out */
     classify_real dense_dz[CLASSIFY_BATCH][25]; /* [BATCH][25]: d loss / d z */
+    classify_real dense_kt[25][50]; /* the kernel transposed, for backward */
     /* dense_1: Dense, 5 units, softmax */
     classify_real dense_1_z[CLASSIFY_BATCH][5]; /* [BATCH][5]: before the activation (logits) */
     classify_real dense_1_out[CLASSIFY_BATCH][5]; /* [BATCH][5]: after the activation */
     classify_real dense_1_dout[CLASSIFY_BATCH][5]; /* [BATCH][5]: d loss / d out */
     classify_real dense_1_dz[CLASSIFY_BATCH][5]; /* [BATCH][5]: d loss / d z */
+    classify_real dense_1_kt[5][25]; /* the kernel transposed, for backward */
+    /* the stream's state (classify_stream_reset, classify_stream_step) */
+    classify_real lstm_sh[50]; /* h, carried */
+    classify_real lstm_sc[50]; /* c, carried */
+    classify_real lstm_sp[50]; /* c of the step before */
+    classify_real lstm_stc[50]; /* the activation of c */
+    classify_real lstm_sz[200]; /* the gates */
+    classify_real lstm_1_sh[50]; /* h, carried */
+    classify_real lstm_1_sc[50]; /* c, carried */
+    classify_real lstm_1_sp[50]; /* c of the step before */
+    classify_real lstm_1_stc[50]; /* the activation of c */
+    classify_real lstm_1_sz[200]; /* the gates */
 } classify_ctx;
 
 /* The weights file's tensors (Keras names and shapes) and where each
@@ -111,6 +129,11 @@ extern const size_t classify_tensor_offsets[CLASSIFY_TENSOR_COUNT];
  * with classify_destroy (which accepts NULL). */
 classify_ctx *classify_create(void);
 void classify_destroy(classify_ctx *ctx);
+/* The threads that share the larger products (lstmc_gemm; 1 at first);
+ * 0: all CPUs when CLASSIFY_SHARE_STEPS, else 1. The results are the same
+ * bits with any number. Errors as lstmc_pool_create's; the context
+ * keeps its threads then. */
+lstmc_status classify_set_threads(classify_ctx *ctx, unsigned threads);
 
 /* Keras-initialised weights: each tensor from its own RNG stream
  * (lstmc_rng_stream_id of its name) of seed. Also clears gradients and
@@ -122,6 +145,15 @@ void classify_seed_dropout(classify_ctx *ctx, uint64_t seed);
 /* Inference: y[n, OUTPUT_SIZE] from x[n, INPUT_SIZE], any n, in chunks
  * of CLASSIFY_BATCH. */
 void classify_predict(classify_ctx *ctx, const classify_real *x, classify_real *y, size_t n);
+
+/* Streaming inference: one time step at a time, the LSTM state carried
+ * from call to call (Keras' stateful=True at batch 1). x is one step's
+ * input (FEATURES values); y gets the CLASSIFY_OUTPUTS outputs of the sequence
+ * so far: after TIMESTEPS steps from a reset, what classify_predict gives for
+ * those steps. A new context starts reset. The step uses the batch
+ * buffers of sample 0: not in the middle of a training step. */
+void classify_stream_reset(classify_ctx *ctx);
+void classify_stream_step(classify_ctx *ctx, const classify_real *x, classify_real *y);
 
 /* The mean loss of n samples (any n) without dropout, as Keras'
  * evaluate() and val_loss compute it. */

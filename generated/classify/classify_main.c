@@ -241,6 +241,10 @@ static int cmd_predict(int argc, char **argv)
         fail("out of memory%s", "");
         goto done;
     }
+    if (classify_set_threads(ctx, 0) != LSTMC_OK) {
+        fail("cannot start the threads of the products%s", "");
+        goto done;
+    }
     lstmc_status st = classify_load(ctx, weights, &err);
     if (st == LSTMC_OK)
         st = read_arrays(input, CLASSIFY_INPUT_SIZE, TOKEN_BOUND, &x, &n, &err);
@@ -319,6 +323,10 @@ static int cmd_fit(int argc, char **argv)
     classify_ctx *ctx = classify_create();
     if (!ctx) {
         fail("out of memory%s", "");
+        goto done;
+    }
+    if (classify_set_threads(ctx, 0) != LSTMC_OK) {
+        fail("cannot start the threads of the products%s", "");
         goto done;
     }
     lstmc_status st = read_arrays(xpath, CLASSIFY_INPUT_SIZE, TOKEN_BOUND, &x, &n, &err);
@@ -459,7 +467,8 @@ static const char train_help[] =
     "  --epochs N        epochs to train (spec: 10)\n"
     "  --batch-size B    samples per step (spec: 32)\n"
     "  --seed S          seed of the initial weights, shuffling and dropout (spec: 1)\n"
-    "  --threads N       BLAS threads (default: OpenBLAS' choice)\n"
+    "  --threads N       threads of the products (default: all CPUs when the\n"
+    "                    model's time steps are large enough to share, else 1)\n"
     "  --out DIR         where the results go (default: out/classify)\n"
     "\n"
     "crash-safe training:\n"
@@ -705,6 +714,10 @@ static int cmd_train(int argc, char **argv)
         fail("out of memory%s", "");
         goto done;
     }
+    if (classify_set_threads(ctx, (unsigned)threads) != LSTMC_OK) {
+        fail("cannot start the threads of the products (--threads)%s", "");
+        goto done;
+    }
     if ((st = classify_init(ctx, seed)) != LSTMC_OK) {
         report(&err, st);
         goto done;
@@ -946,6 +959,10 @@ static int predict_raw(const char *dir, const char *data, const char *text, cons
     if (st == LSTMC_OK) {
         if (!(ctx = classify_create())) {
             fail("out of memory%s", "");
+            goto done;
+        }
+        if (classify_set_threads(ctx, 0) != LSTMC_OK) {
+            fail("cannot start the threads of the products%s", "");
             goto done;
         }
         snprintf(wpath, sizeof wpath, "%s/weights.safetensors", dir);

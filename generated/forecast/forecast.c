@@ -117,7 +117,24 @@ forecast_ctx *forecast_create(void)
 
 void forecast_destroy(forecast_ctx *ctx)
 {
+    if (ctx)
+        lstmc_pool_destroy(ctx->pool);
     free(ctx);
+}
+
+lstmc_status forecast_set_threads(forecast_ctx *ctx, unsigned threads)
+{
+    lstmc_pool *pool = NULL;
+    if (threads == 0)
+        threads = FORECAST_SHARE_STEPS ? lstmc_cpu_count() : 1;
+    if (threads != 1) {
+        const lstmc_status st = lstmc_pool_create(&pool, threads);
+        if (st != LSTMC_OK)
+            return st;
+    }
+    lstmc_pool_destroy(ctx->pool);
+    ctx->pool = pool;
+    return LSTMC_OK;
 }
 
 void forecast_seed_dropout(forecast_ctx *ctx, uint64_t seed)
@@ -157,15 +174,15 @@ lstmc_status forecast_init(forecast_ctx *ctx, uint64_t seed)
     return st;
 }
 
-/* lstm: one forward step (specs/forecast.yaml:7) */
+/* lstm: one forward step of the samples b0 .. b0 + n - 1 (specs/forecast.yaml:7) */
 FORECAST_TARGETS
-static void forecast_lstm_step(forecast_ctx *ctx, size_t n, size_t t, int train)
+static void forecast_lstm_step_rows(forecast_ctx *ctx, size_t b0, size_t n, size_t t, int train)
 {
-    forecast_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
-    forecast_real *c = &ctx->lstm_c[0][0]; /* [n, 10, 50] */
-    forecast_real *tc = &ctx->lstm_tc[0][0]; /* [n, 10, 50] */
-    forecast_real *h = &ctx->lstm_h[0][0]; /* [n, 10, 50] */
-    forecast_real *hm = &ctx->lstm_hm[0][0]; /* [n, 10, 50] */
+    forecast_real *gates = &ctx->lstm_gates[b0][0]; /* [n, 10, 200] */
+    forecast_real *c = &ctx->lstm_c[b0][0]; /* [n, 10, 50] */
+    forecast_real *tc = &ctx->lstm_tc[b0][0]; /* [n, 10, 50] */
+    forecast_real *h = &ctx->lstm_h[b0][0]; /* [n, 10, 50] */
+    forecast_real *hm = &ctx->lstm_hm[b0][0]; /* [n, 10, 50] */
     (void)train;
     if (t > 0) {
         for (size_t b = 0; b < n; b++) {
@@ -251,18 +268,18 @@ static void forecast_lstm_step(forecast_ctx *ctx, size_t n, size_t t, int train)
     }
 }
 
-/* lstm: one backward step (specs/forecast.yaml:7) */
+/* lstm: one backward step of the samples b0 .. b0 + n - 1 (specs/forecast.yaml:7) */
 FORECAST_TARGETS
-static void forecast_lstm_step_back(forecast_ctx *ctx, size_t n, size_t t)
+static void forecast_lstm_step_back_rows(forecast_ctx *ctx, size_t b0, size_t n, size_t t)
 {
-    const forecast_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
-    const forecast_real *c = &ctx->lstm_c[0][0]; /* [n, 10, 50] */
-    const forecast_real *tc = &ctx->lstm_tc[0][0]; /* [n, 10, 50] */
-    const forecast_real *hm = &ctx->lstm_hm[0][0]; /* [n, 10, 50] */
-    const forecast_real *dout = &ctx->lstm_dout[0][0]; /* [n, 10, 50] */
-    forecast_real *dz = &ctx->lstm_dz[0][0]; /* [n, 10, 200] */
-    forecast_real *dh = &ctx->lstm_dh[0][0]; /* [n, 50] */
-    forecast_real *dc = &ctx->lstm_dc[0][0]; /* [n, 50] */
+    const forecast_real *gates = &ctx->lstm_gates[b0][0]; /* [n, 10, 200] */
+    const forecast_real *c = &ctx->lstm_c[b0][0]; /* [n, 10, 50] */
+    const forecast_real *tc = &ctx->lstm_tc[b0][0]; /* [n, 10, 50] */
+    const forecast_real *hm = &ctx->lstm_hm[b0][0]; /* [n, 10, 50] */
+    const forecast_real *dout = &ctx->lstm_dout[b0][0]; /* [n, 10, 50] */
+    forecast_real *dz = &ctx->lstm_dz[b0][0]; /* [n, 10, 200] */
+    forecast_real *dh = &ctx->lstm_dh[b0][0]; /* [n, 50] */
+    forecast_real *dc = &ctx->lstm_dc[b0][0]; /* [n, 50] */
     for (size_t b = 0; b < n; b++) {
         const forecast_real *restrict gt = gates + (b * 10 + t) * 200;
         const forecast_real *restrict tct = tc + (b * 10 + t) * 50;
@@ -314,43 +331,28 @@ static void forecast_lstm_step_back(forecast_ctx *ctx, size_t n, size_t t)
     }
 }
 
-/* lstm: LSTM, 50 units, returns sequences (specs/forecast.yaml:7) */
-FORECAST_TARGETS
-static void forecast_lstm_forward(forecast_ctx *ctx, const forecast_real *in, size_t n, int train)
+static void forecast_lstm_step(forecast_ctx *ctx, size_t n, size_t t, int train)
 {
-    forecast_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
-    const forecast_real *xs = in; /* [n, 10, 1] */
-    (void)train;
-    /* input projection of all steps: [n * 10, 1] x kernel[1, 200] + bias */
-    for (size_t r = 0; r < n * 10; r++)
-        for (size_t j = 0; j < 200; j++)
-            gates[r * 200 + j] = ctx->params.lstm_bias[j];
+    forecast_lstm_step_rows(ctx, 0, n, t, train);
+}
+
+static void forecast_lstm_step_back(forecast_ctx *ctx, size_t n, size_t t)
+{
+    forecast_lstm_step_back_rows(ctx, 0, n, t);
+}
+
+/* lstm: one step of the stream, the state carried (specs/forecast.yaml:7) */
+FORECAST_TARGETS
+static void forecast_lstm_stream(forecast_ctx *ctx, const forecast_real *x)
+{
+    forecast_real *restrict z = ctx->lstm_sz;
+    for (size_t j = 0; j < 200; j++)
+        z[j] = ctx->params.lstm_bias[j];
     {
-        const forecast_real *restrict pa = xs;
+        const forecast_real *restrict pa = x;
         const forecast_real *restrict pb = &ctx->params.lstm_kernel[0][0];
-        forecast_real *restrict pc = gates;
-        size_t i = 0;
-        for (; i + 4 <= (size_t)(n * 10); i += 4) {
-            forecast_real *restrict c0 = pc + i * 200;
-            forecast_real *restrict c1 = pc + (i + 1) * 200;
-            forecast_real *restrict c2 = pc + (i + 2) * 200;
-            forecast_real *restrict c3 = pc + (i + 3) * 200;
-            size_t k = 0;
-            for (; k < (size_t)(1); k++) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real a00 = pa[i * 1 + k];
-                const forecast_real a10 = pa[(i + 1) * 1 + k];
-                const forecast_real a20 = pa[(i + 2) * 1 + k];
-                const forecast_real a30 = pa[(i + 3) * 1 + k];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] += a00 * b0[j];
-                    c1[j] += a10 * b0[j];
-                    c2[j] += a20 * b0[j];
-                    c3[j] += a30 * b0[j];
-                }
-            }
-        }
-        for (; i < (size_t)(n * 10); i++) {
+        forecast_real *restrict pc = z;
+        for (size_t i = 0; i < 1; i++) {
             forecast_real *restrict c0 = pc + i * 200;
             size_t k = 0;
             for (; k < (size_t)(1); k++) {
@@ -362,6 +364,91 @@ static void forecast_lstm_forward(forecast_ctx *ctx, const forecast_real *in, si
             }
         }
     }
+    {
+        const forecast_real *restrict pa = ctx->lstm_sh;
+        const forecast_real *restrict pb = &ctx->params.lstm_recurrent_kernel[0][0];
+        forecast_real *restrict pc = z;
+        for (size_t i = 0; i < 1; i++) {
+            forecast_real *restrict c0 = pc + i * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(50); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real *restrict b1 = pb + (k + 1) * 200;
+                const forecast_real *restrict b2 = pb + (k + 2) * 200;
+                const forecast_real *restrict b3 = pb + (k + 3) * 200;
+                const forecast_real *restrict b4 = pb + (k + 4) * 200;
+                const forecast_real *restrict b5 = pb + (k + 5) * 200;
+                const forecast_real *restrict b6 = pb + (k + 6) * 200;
+                const forecast_real *restrict b7 = pb + (k + 7) * 200;
+                const forecast_real a00 = pa[i * 50 + k], a01 = pa[i * 50 + k + 1], a02 = pa[i * 50 + k + 2], a03 = pa[i * 50 + k + 3], a04 = pa[i * 50 + k + 4], a05 = pa[i * 50 + k + 5], a06 = pa[i * 50 + k + 6], a07 = pa[i * 50 + k + 7];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(50); k++) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real a00 = pa[i * 50 + k];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                }
+            }
+        }
+    }
+    {
+        forecast_real *restrict cp = ctx->lstm_sp;
+        forecast_real *restrict ct = ctx->lstm_sc;
+        forecast_real *restrict tct = ctx->lstm_stc;
+        forecast_real *restrict ht = ctx->lstm_sh;
+        memcpy(cp, ct, 50 * sizeof *cp);
+        /* i, f, c, o, c[t-1] then c[t], its activation over 64 lanes, the last 14 zero:
+         * the activations vectorise without a scalar tail */
+        forecast_real v[6][64];
+        for (size_t j = 50; j < 64; j++)
+            v[0][j] = v[1][j] = v[2][j] = v[3][j] = v[4][j] = 0;
+        for (size_t j = 0; j < 50; j++) {
+            v[0][j] = z[j];
+            v[1][j] = z[50 + j];
+            v[2][j] = z[100 + j];
+            v[3][j] = z[150 + j];
+            v[4][j] = cp[j];
+        }
+        for (size_t j = 0; j < 64; j++) {
+            const forecast_real ig = forecast_act_sigmoid(v[0][j]);
+            const forecast_real fg = forecast_act_sigmoid(v[1][j]);
+            const forecast_real gg = forecast_act_tanh(v[2][j]);
+            const forecast_real og = forecast_act_sigmoid(v[3][j]);
+            const forecast_real cj = fg * v[4][j] + ig * gg;
+            v[0][j] = ig;
+            v[1][j] = fg;
+            v[2][j] = gg;
+            v[3][j] = og;
+            v[4][j] = cj;
+            v[5][j] = forecast_act_tanh(cj);
+        }
+        for (size_t j = 0; j < 50; j++) {
+            z[j] = v[0][j];
+            z[50 + j] = v[1][j];
+            z[100 + j] = v[2][j];
+            z[150 + j] = v[3][j];
+            ct[j] = v[4][j];
+            tct[j] = v[5][j];
+            ht[j] = v[3][j] * v[5][j];
+        }
+    }
+}
+
+/* lstm: LSTM, 50 units, returns sequences (specs/forecast.yaml:7) */
+FORECAST_TARGETS
+static void forecast_lstm_forward(forecast_ctx *ctx, const forecast_real *in, size_t n, int train)
+{
+    forecast_real *gates = &ctx->lstm_gates[0][0]; /* [n, 10, 200] */
+    const forecast_real *xs = in; /* [n, 10, 1] */
+    (void)train;
+    /* input projection of all steps: [n * 10, 1] x kernel[1, 200] + bias */
+    for (size_t r = 0; r < n * 10; r++)
+        for (size_t j = 0; j < 200; j++)
+            gates[r * 200 + j] = ctx->params.lstm_bias[j];
+    lstmc_gemm_f32(ctx->pool, 0, n * 10, 200, 1, xs, 1, &ctx->params.lstm_kernel[0][0], 200, gates, 200);
     /* the time loop, 10 steps (unroll 16) */
     forecast_lstm_step(ctx, n, 0, train);
     forecast_lstm_step(ctx, n, 1, train);
@@ -425,77 +512,7 @@ static void forecast_lstm_backward(forecast_ctx *ctx, const forecast_real *in, f
             }
         }
     }
-    {
-        const forecast_real *restrict pa = hm;
-        const forecast_real *restrict pb = dz;
-        forecast_real *restrict pc = &ctx->grads.lstm_recurrent_kernel[0][0];
-        size_t i = 0;
-        for (; i + 4 <= (size_t)(50); i += 4) {
-            forecast_real *restrict c0 = pc + i * 200;
-            forecast_real *restrict c1 = pc + (i + 1) * 200;
-            forecast_real *restrict c2 = pc + (i + 2) * 200;
-            forecast_real *restrict c3 = pc + (i + 3) * 200;
-            size_t k = 0;
-            for (; k + 8 <= (size_t)(n * 10); k += 8) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real *restrict b1 = pb + (k + 1) * 200;
-                const forecast_real *restrict b2 = pb + (k + 2) * 200;
-                const forecast_real *restrict b3 = pb + (k + 3) * 200;
-                const forecast_real *restrict b4 = pb + (k + 4) * 200;
-                const forecast_real *restrict b5 = pb + (k + 5) * 200;
-                const forecast_real *restrict b6 = pb + (k + 6) * 200;
-                const forecast_real *restrict b7 = pb + (k + 7) * 200;
-                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
-                const forecast_real a10 = pa[k * 50 + (i + 1)], a11 = pa[(k + 1) * 50 + (i + 1)], a12 = pa[(k + 2) * 50 + (i + 1)], a13 = pa[(k + 3) * 50 + (i + 1)], a14 = pa[(k + 4) * 50 + (i + 1)], a15 = pa[(k + 5) * 50 + (i + 1)], a16 = pa[(k + 6) * 50 + (i + 1)], a17 = pa[(k + 7) * 50 + (i + 1)];
-                const forecast_real a20 = pa[k * 50 + (i + 2)], a21 = pa[(k + 1) * 50 + (i + 2)], a22 = pa[(k + 2) * 50 + (i + 2)], a23 = pa[(k + 3) * 50 + (i + 2)], a24 = pa[(k + 4) * 50 + (i + 2)], a25 = pa[(k + 5) * 50 + (i + 2)], a26 = pa[(k + 6) * 50 + (i + 2)], a27 = pa[(k + 7) * 50 + (i + 2)];
-                const forecast_real a30 = pa[k * 50 + (i + 3)], a31 = pa[(k + 1) * 50 + (i + 3)], a32 = pa[(k + 2) * 50 + (i + 3)], a33 = pa[(k + 3) * 50 + (i + 3)], a34 = pa[(k + 4) * 50 + (i + 3)], a35 = pa[(k + 5) * 50 + (i + 3)], a36 = pa[(k + 6) * 50 + (i + 3)], a37 = pa[(k + 7) * 50 + (i + 3)];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
-                    c1[j] = (((((((c1[j] + a10 * b0[j]) + a11 * b1[j]) + a12 * b2[j]) + a13 * b3[j]) + a14 * b4[j]) + a15 * b5[j]) + a16 * b6[j]) + a17 * b7[j];
-                    c2[j] = (((((((c2[j] + a20 * b0[j]) + a21 * b1[j]) + a22 * b2[j]) + a23 * b3[j]) + a24 * b4[j]) + a25 * b5[j]) + a26 * b6[j]) + a27 * b7[j];
-                    c3[j] = (((((((c3[j] + a30 * b0[j]) + a31 * b1[j]) + a32 * b2[j]) + a33 * b3[j]) + a34 * b4[j]) + a35 * b5[j]) + a36 * b6[j]) + a37 * b7[j];
-                }
-            }
-            for (; k < (size_t)(n * 10); k++) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real a00 = pa[k * 50 + i];
-                const forecast_real a10 = pa[k * 50 + (i + 1)];
-                const forecast_real a20 = pa[k * 50 + (i + 2)];
-                const forecast_real a30 = pa[k * 50 + (i + 3)];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] += a00 * b0[j];
-                    c1[j] += a10 * b0[j];
-                    c2[j] += a20 * b0[j];
-                    c3[j] += a30 * b0[j];
-                }
-            }
-        }
-        for (; i < (size_t)(50); i++) {
-            forecast_real *restrict c0 = pc + i * 200;
-            size_t k = 0;
-            for (; k + 8 <= (size_t)(n * 10); k += 8) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real *restrict b1 = pb + (k + 1) * 200;
-                const forecast_real *restrict b2 = pb + (k + 2) * 200;
-                const forecast_real *restrict b3 = pb + (k + 3) * 200;
-                const forecast_real *restrict b4 = pb + (k + 4) * 200;
-                const forecast_real *restrict b5 = pb + (k + 5) * 200;
-                const forecast_real *restrict b6 = pb + (k + 6) * 200;
-                const forecast_real *restrict b7 = pb + (k + 7) * 200;
-                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
-                }
-            }
-            for (; k < (size_t)(n * 10); k++) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real a00 = pa[k * 50 + i];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] += a00 * b0[j];
-                }
-            }
-        }
-    }
+    lstmc_gemm_f32(ctx->pool, 1, 50, 200, n * 10, hm, 50, dz, 200, &ctx->grads.lstm_recurrent_kernel[0][0], 200);
     for (size_t r = 0; r < n * 10; r++)
         for (size_t j = 0; j < 200; j++)
             ctx->grads.lstm_bias[j] += dz[r * 200 + j];
@@ -584,15 +601,15 @@ static void forecast_lstm_backward(forecast_ctx *ctx, const forecast_real *in, f
     }
 }
 
-/* lstm_1: one forward step (specs/forecast.yaml:8) */
+/* lstm_1: one forward step of the samples b0 .. b0 + n - 1 (specs/forecast.yaml:8) */
 FORECAST_TARGETS
-static void forecast_lstm_1_step(forecast_ctx *ctx, size_t n, size_t t, int train)
+static void forecast_lstm_1_step_rows(forecast_ctx *ctx, size_t b0, size_t n, size_t t, int train)
 {
-    forecast_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
-    forecast_real *c = &ctx->lstm_1_c[0][0]; /* [n, 10, 50] */
-    forecast_real *tc = &ctx->lstm_1_tc[0][0]; /* [n, 10, 50] */
-    forecast_real *h = &ctx->lstm_1_h[0][0]; /* [n, 10, 50] */
-    forecast_real *hm = &ctx->lstm_1_hm[0][0]; /* [n, 10, 50] */
+    forecast_real *gates = &ctx->lstm_1_gates[b0][0]; /* [n, 10, 200] */
+    forecast_real *c = &ctx->lstm_1_c[b0][0]; /* [n, 10, 50] */
+    forecast_real *tc = &ctx->lstm_1_tc[b0][0]; /* [n, 10, 50] */
+    forecast_real *h = &ctx->lstm_1_h[b0][0]; /* [n, 10, 50] */
+    forecast_real *hm = &ctx->lstm_1_hm[b0][0]; /* [n, 10, 50] */
     (void)train;
     if (t > 0) {
         for (size_t b = 0; b < n; b++) {
@@ -678,18 +695,18 @@ static void forecast_lstm_1_step(forecast_ctx *ctx, size_t n, size_t t, int trai
     }
 }
 
-/* lstm_1: one backward step (specs/forecast.yaml:8) */
+/* lstm_1: one backward step of the samples b0 .. b0 + n - 1 (specs/forecast.yaml:8) */
 FORECAST_TARGETS
-static void forecast_lstm_1_step_back(forecast_ctx *ctx, size_t n, size_t t)
+static void forecast_lstm_1_step_back_rows(forecast_ctx *ctx, size_t b0, size_t n, size_t t)
 {
-    const forecast_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
-    const forecast_real *c = &ctx->lstm_1_c[0][0]; /* [n, 10, 50] */
-    const forecast_real *tc = &ctx->lstm_1_tc[0][0]; /* [n, 10, 50] */
-    const forecast_real *hm = &ctx->lstm_1_hm[0][0]; /* [n, 10, 50] */
-    const forecast_real *dout = &ctx->lstm_1_dout[0][0]; /* [n, 1, 50] */
-    forecast_real *dz = &ctx->lstm_1_dz[0][0]; /* [n, 10, 200] */
-    forecast_real *dh = &ctx->lstm_1_dh[0][0]; /* [n, 50] */
-    forecast_real *dc = &ctx->lstm_1_dc[0][0]; /* [n, 50] */
+    const forecast_real *gates = &ctx->lstm_1_gates[b0][0]; /* [n, 10, 200] */
+    const forecast_real *c = &ctx->lstm_1_c[b0][0]; /* [n, 10, 50] */
+    const forecast_real *tc = &ctx->lstm_1_tc[b0][0]; /* [n, 10, 50] */
+    const forecast_real *hm = &ctx->lstm_1_hm[b0][0]; /* [n, 10, 50] */
+    const forecast_real *dout = &ctx->lstm_1_dout[b0][0]; /* [n, 1, 50] */
+    forecast_real *dz = &ctx->lstm_1_dz[b0][0]; /* [n, 10, 200] */
+    forecast_real *dh = &ctx->lstm_1_dh[b0][0]; /* [n, 50] */
+    forecast_real *dc = &ctx->lstm_1_dc[b0][0]; /* [n, 50] */
     for (size_t b = 0; b < n; b++) {
         const forecast_real *restrict gt = gates + (b * 10 + t) * 200;
         const forecast_real *restrict tct = tc + (b * 10 + t) * 50;
@@ -741,63 +758,28 @@ static void forecast_lstm_1_step_back(forecast_ctx *ctx, size_t n, size_t t)
     }
 }
 
-/* lstm_1: LSTM, 50 units (specs/forecast.yaml:8) */
-FORECAST_TARGETS
-static void forecast_lstm_1_forward(forecast_ctx *ctx, const forecast_real *in, size_t n, int train)
+static void forecast_lstm_1_step(forecast_ctx *ctx, size_t n, size_t t, int train)
 {
-    forecast_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
-    const forecast_real *xs = in; /* [n, 10, 50] */
-    (void)train;
-    /* input projection of all steps: [n * 10, 50] x kernel[50, 200] + bias */
-    for (size_t r = 0; r < n * 10; r++)
-        for (size_t j = 0; j < 200; j++)
-            gates[r * 200 + j] = ctx->params.lstm_1_bias[j];
+    forecast_lstm_1_step_rows(ctx, 0, n, t, train);
+}
+
+static void forecast_lstm_1_step_back(forecast_ctx *ctx, size_t n, size_t t)
+{
+    forecast_lstm_1_step_back_rows(ctx, 0, n, t);
+}
+
+/* lstm_1: one step of the stream, the state carried (specs/forecast.yaml:8) */
+FORECAST_TARGETS
+static void forecast_lstm_1_stream(forecast_ctx *ctx, const forecast_real *x)
+{
+    forecast_real *restrict z = ctx->lstm_1_sz;
+    for (size_t j = 0; j < 200; j++)
+        z[j] = ctx->params.lstm_1_bias[j];
     {
-        const forecast_real *restrict pa = xs;
+        const forecast_real *restrict pa = x;
         const forecast_real *restrict pb = &ctx->params.lstm_1_kernel[0][0];
-        forecast_real *restrict pc = gates;
-        size_t i = 0;
-        for (; i + 4 <= (size_t)(n * 10); i += 4) {
-            forecast_real *restrict c0 = pc + i * 200;
-            forecast_real *restrict c1 = pc + (i + 1) * 200;
-            forecast_real *restrict c2 = pc + (i + 2) * 200;
-            forecast_real *restrict c3 = pc + (i + 3) * 200;
-            size_t k = 0;
-            for (; k + 8 <= (size_t)(50); k += 8) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real *restrict b1 = pb + (k + 1) * 200;
-                const forecast_real *restrict b2 = pb + (k + 2) * 200;
-                const forecast_real *restrict b3 = pb + (k + 3) * 200;
-                const forecast_real *restrict b4 = pb + (k + 4) * 200;
-                const forecast_real *restrict b5 = pb + (k + 5) * 200;
-                const forecast_real *restrict b6 = pb + (k + 6) * 200;
-                const forecast_real *restrict b7 = pb + (k + 7) * 200;
-                const forecast_real a00 = pa[i * 50 + k], a01 = pa[i * 50 + k + 1], a02 = pa[i * 50 + k + 2], a03 = pa[i * 50 + k + 3], a04 = pa[i * 50 + k + 4], a05 = pa[i * 50 + k + 5], a06 = pa[i * 50 + k + 6], a07 = pa[i * 50 + k + 7];
-                const forecast_real a10 = pa[(i + 1) * 50 + k], a11 = pa[(i + 1) * 50 + k + 1], a12 = pa[(i + 1) * 50 + k + 2], a13 = pa[(i + 1) * 50 + k + 3], a14 = pa[(i + 1) * 50 + k + 4], a15 = pa[(i + 1) * 50 + k + 5], a16 = pa[(i + 1) * 50 + k + 6], a17 = pa[(i + 1) * 50 + k + 7];
-                const forecast_real a20 = pa[(i + 2) * 50 + k], a21 = pa[(i + 2) * 50 + k + 1], a22 = pa[(i + 2) * 50 + k + 2], a23 = pa[(i + 2) * 50 + k + 3], a24 = pa[(i + 2) * 50 + k + 4], a25 = pa[(i + 2) * 50 + k + 5], a26 = pa[(i + 2) * 50 + k + 6], a27 = pa[(i + 2) * 50 + k + 7];
-                const forecast_real a30 = pa[(i + 3) * 50 + k], a31 = pa[(i + 3) * 50 + k + 1], a32 = pa[(i + 3) * 50 + k + 2], a33 = pa[(i + 3) * 50 + k + 3], a34 = pa[(i + 3) * 50 + k + 4], a35 = pa[(i + 3) * 50 + k + 5], a36 = pa[(i + 3) * 50 + k + 6], a37 = pa[(i + 3) * 50 + k + 7];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
-                    c1[j] = (((((((c1[j] + a10 * b0[j]) + a11 * b1[j]) + a12 * b2[j]) + a13 * b3[j]) + a14 * b4[j]) + a15 * b5[j]) + a16 * b6[j]) + a17 * b7[j];
-                    c2[j] = (((((((c2[j] + a20 * b0[j]) + a21 * b1[j]) + a22 * b2[j]) + a23 * b3[j]) + a24 * b4[j]) + a25 * b5[j]) + a26 * b6[j]) + a27 * b7[j];
-                    c3[j] = (((((((c3[j] + a30 * b0[j]) + a31 * b1[j]) + a32 * b2[j]) + a33 * b3[j]) + a34 * b4[j]) + a35 * b5[j]) + a36 * b6[j]) + a37 * b7[j];
-                }
-            }
-            for (; k < (size_t)(50); k++) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real a00 = pa[i * 50 + k];
-                const forecast_real a10 = pa[(i + 1) * 50 + k];
-                const forecast_real a20 = pa[(i + 2) * 50 + k];
-                const forecast_real a30 = pa[(i + 3) * 50 + k];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] += a00 * b0[j];
-                    c1[j] += a10 * b0[j];
-                    c2[j] += a20 * b0[j];
-                    c3[j] += a30 * b0[j];
-                }
-            }
-        }
-        for (; i < (size_t)(n * 10); i++) {
+        forecast_real *restrict pc = z;
+        for (size_t i = 0; i < 1; i++) {
             forecast_real *restrict c0 = pc + i * 200;
             size_t k = 0;
             for (; k + 8 <= (size_t)(50); k += 8) {
@@ -823,6 +805,91 @@ static void forecast_lstm_1_forward(forecast_ctx *ctx, const forecast_real *in, 
             }
         }
     }
+    {
+        const forecast_real *restrict pa = ctx->lstm_1_sh;
+        const forecast_real *restrict pb = &ctx->params.lstm_1_recurrent_kernel[0][0];
+        forecast_real *restrict pc = z;
+        for (size_t i = 0; i < 1; i++) {
+            forecast_real *restrict c0 = pc + i * 200;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(50); k += 8) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real *restrict b1 = pb + (k + 1) * 200;
+                const forecast_real *restrict b2 = pb + (k + 2) * 200;
+                const forecast_real *restrict b3 = pb + (k + 3) * 200;
+                const forecast_real *restrict b4 = pb + (k + 4) * 200;
+                const forecast_real *restrict b5 = pb + (k + 5) * 200;
+                const forecast_real *restrict b6 = pb + (k + 6) * 200;
+                const forecast_real *restrict b7 = pb + (k + 7) * 200;
+                const forecast_real a00 = pa[i * 50 + k], a01 = pa[i * 50 + k + 1], a02 = pa[i * 50 + k + 2], a03 = pa[i * 50 + k + 3], a04 = pa[i * 50 + k + 4], a05 = pa[i * 50 + k + 5], a06 = pa[i * 50 + k + 6], a07 = pa[i * 50 + k + 7];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(50); k++) {
+                const forecast_real *restrict b0 = pb + k * 200;
+                const forecast_real a00 = pa[i * 50 + k];
+                for (size_t j = 0; j < 200; j++) {
+                    c0[j] += a00 * b0[j];
+                }
+            }
+        }
+    }
+    {
+        forecast_real *restrict cp = ctx->lstm_1_sp;
+        forecast_real *restrict ct = ctx->lstm_1_sc;
+        forecast_real *restrict tct = ctx->lstm_1_stc;
+        forecast_real *restrict ht = ctx->lstm_1_sh;
+        memcpy(cp, ct, 50 * sizeof *cp);
+        /* i, f, c, o, c[t-1] then c[t], its activation over 64 lanes, the last 14 zero:
+         * the activations vectorise without a scalar tail */
+        forecast_real v[6][64];
+        for (size_t j = 50; j < 64; j++)
+            v[0][j] = v[1][j] = v[2][j] = v[3][j] = v[4][j] = 0;
+        for (size_t j = 0; j < 50; j++) {
+            v[0][j] = z[j];
+            v[1][j] = z[50 + j];
+            v[2][j] = z[100 + j];
+            v[3][j] = z[150 + j];
+            v[4][j] = cp[j];
+        }
+        for (size_t j = 0; j < 64; j++) {
+            const forecast_real ig = forecast_act_sigmoid(v[0][j]);
+            const forecast_real fg = forecast_act_sigmoid(v[1][j]);
+            const forecast_real gg = forecast_act_tanh(v[2][j]);
+            const forecast_real og = forecast_act_sigmoid(v[3][j]);
+            const forecast_real cj = fg * v[4][j] + ig * gg;
+            v[0][j] = ig;
+            v[1][j] = fg;
+            v[2][j] = gg;
+            v[3][j] = og;
+            v[4][j] = cj;
+            v[5][j] = forecast_act_tanh(cj);
+        }
+        for (size_t j = 0; j < 50; j++) {
+            z[j] = v[0][j];
+            z[50 + j] = v[1][j];
+            z[100 + j] = v[2][j];
+            z[150 + j] = v[3][j];
+            ct[j] = v[4][j];
+            tct[j] = v[5][j];
+            ht[j] = v[3][j] * v[5][j];
+        }
+    }
+}
+
+/* lstm_1: LSTM, 50 units (specs/forecast.yaml:8) */
+FORECAST_TARGETS
+static void forecast_lstm_1_forward(forecast_ctx *ctx, const forecast_real *in, size_t n, int train)
+{
+    forecast_real *gates = &ctx->lstm_1_gates[0][0]; /* [n, 10, 200] */
+    const forecast_real *xs = in; /* [n, 10, 50] */
+    (void)train;
+    /* input projection of all steps: [n * 10, 50] x kernel[50, 200] + bias */
+    for (size_t r = 0; r < n * 10; r++)
+        for (size_t j = 0; j < 200; j++)
+            gates[r * 200 + j] = ctx->params.lstm_1_bias[j];
+    lstmc_gemm_f32(ctx->pool, 0, n * 10, 200, 50, xs, 50, &ctx->params.lstm_1_kernel[0][0], 200, gates, 200);
     /* the time loop, 10 steps (unroll 16) */
     forecast_lstm_1_step(ctx, n, 0, train);
     forecast_lstm_1_step(ctx, n, 1, train);
@@ -858,148 +925,8 @@ static void forecast_lstm_1_backward(forecast_ctx *ctx, const forecast_real *in,
     forecast_lstm_1_step_back(ctx, n, 1);
     forecast_lstm_1_step_back(ctx, n, 0);
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
-    {
-        const forecast_real *restrict pa = xs;
-        const forecast_real *restrict pb = dz;
-        forecast_real *restrict pc = &ctx->grads.lstm_1_kernel[0][0];
-        size_t i = 0;
-        for (; i + 4 <= (size_t)(50); i += 4) {
-            forecast_real *restrict c0 = pc + i * 200;
-            forecast_real *restrict c1 = pc + (i + 1) * 200;
-            forecast_real *restrict c2 = pc + (i + 2) * 200;
-            forecast_real *restrict c3 = pc + (i + 3) * 200;
-            size_t k = 0;
-            for (; k + 8 <= (size_t)(n * 10); k += 8) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real *restrict b1 = pb + (k + 1) * 200;
-                const forecast_real *restrict b2 = pb + (k + 2) * 200;
-                const forecast_real *restrict b3 = pb + (k + 3) * 200;
-                const forecast_real *restrict b4 = pb + (k + 4) * 200;
-                const forecast_real *restrict b5 = pb + (k + 5) * 200;
-                const forecast_real *restrict b6 = pb + (k + 6) * 200;
-                const forecast_real *restrict b7 = pb + (k + 7) * 200;
-                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
-                const forecast_real a10 = pa[k * 50 + (i + 1)], a11 = pa[(k + 1) * 50 + (i + 1)], a12 = pa[(k + 2) * 50 + (i + 1)], a13 = pa[(k + 3) * 50 + (i + 1)], a14 = pa[(k + 4) * 50 + (i + 1)], a15 = pa[(k + 5) * 50 + (i + 1)], a16 = pa[(k + 6) * 50 + (i + 1)], a17 = pa[(k + 7) * 50 + (i + 1)];
-                const forecast_real a20 = pa[k * 50 + (i + 2)], a21 = pa[(k + 1) * 50 + (i + 2)], a22 = pa[(k + 2) * 50 + (i + 2)], a23 = pa[(k + 3) * 50 + (i + 2)], a24 = pa[(k + 4) * 50 + (i + 2)], a25 = pa[(k + 5) * 50 + (i + 2)], a26 = pa[(k + 6) * 50 + (i + 2)], a27 = pa[(k + 7) * 50 + (i + 2)];
-                const forecast_real a30 = pa[k * 50 + (i + 3)], a31 = pa[(k + 1) * 50 + (i + 3)], a32 = pa[(k + 2) * 50 + (i + 3)], a33 = pa[(k + 3) * 50 + (i + 3)], a34 = pa[(k + 4) * 50 + (i + 3)], a35 = pa[(k + 5) * 50 + (i + 3)], a36 = pa[(k + 6) * 50 + (i + 3)], a37 = pa[(k + 7) * 50 + (i + 3)];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
-                    c1[j] = (((((((c1[j] + a10 * b0[j]) + a11 * b1[j]) + a12 * b2[j]) + a13 * b3[j]) + a14 * b4[j]) + a15 * b5[j]) + a16 * b6[j]) + a17 * b7[j];
-                    c2[j] = (((((((c2[j] + a20 * b0[j]) + a21 * b1[j]) + a22 * b2[j]) + a23 * b3[j]) + a24 * b4[j]) + a25 * b5[j]) + a26 * b6[j]) + a27 * b7[j];
-                    c3[j] = (((((((c3[j] + a30 * b0[j]) + a31 * b1[j]) + a32 * b2[j]) + a33 * b3[j]) + a34 * b4[j]) + a35 * b5[j]) + a36 * b6[j]) + a37 * b7[j];
-                }
-            }
-            for (; k < (size_t)(n * 10); k++) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real a00 = pa[k * 50 + i];
-                const forecast_real a10 = pa[k * 50 + (i + 1)];
-                const forecast_real a20 = pa[k * 50 + (i + 2)];
-                const forecast_real a30 = pa[k * 50 + (i + 3)];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] += a00 * b0[j];
-                    c1[j] += a10 * b0[j];
-                    c2[j] += a20 * b0[j];
-                    c3[j] += a30 * b0[j];
-                }
-            }
-        }
-        for (; i < (size_t)(50); i++) {
-            forecast_real *restrict c0 = pc + i * 200;
-            size_t k = 0;
-            for (; k + 8 <= (size_t)(n * 10); k += 8) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real *restrict b1 = pb + (k + 1) * 200;
-                const forecast_real *restrict b2 = pb + (k + 2) * 200;
-                const forecast_real *restrict b3 = pb + (k + 3) * 200;
-                const forecast_real *restrict b4 = pb + (k + 4) * 200;
-                const forecast_real *restrict b5 = pb + (k + 5) * 200;
-                const forecast_real *restrict b6 = pb + (k + 6) * 200;
-                const forecast_real *restrict b7 = pb + (k + 7) * 200;
-                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
-                }
-            }
-            for (; k < (size_t)(n * 10); k++) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real a00 = pa[k * 50 + i];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] += a00 * b0[j];
-                }
-            }
-        }
-    }
-    {
-        const forecast_real *restrict pa = hm;
-        const forecast_real *restrict pb = dz;
-        forecast_real *restrict pc = &ctx->grads.lstm_1_recurrent_kernel[0][0];
-        size_t i = 0;
-        for (; i + 4 <= (size_t)(50); i += 4) {
-            forecast_real *restrict c0 = pc + i * 200;
-            forecast_real *restrict c1 = pc + (i + 1) * 200;
-            forecast_real *restrict c2 = pc + (i + 2) * 200;
-            forecast_real *restrict c3 = pc + (i + 3) * 200;
-            size_t k = 0;
-            for (; k + 8 <= (size_t)(n * 10); k += 8) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real *restrict b1 = pb + (k + 1) * 200;
-                const forecast_real *restrict b2 = pb + (k + 2) * 200;
-                const forecast_real *restrict b3 = pb + (k + 3) * 200;
-                const forecast_real *restrict b4 = pb + (k + 4) * 200;
-                const forecast_real *restrict b5 = pb + (k + 5) * 200;
-                const forecast_real *restrict b6 = pb + (k + 6) * 200;
-                const forecast_real *restrict b7 = pb + (k + 7) * 200;
-                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
-                const forecast_real a10 = pa[k * 50 + (i + 1)], a11 = pa[(k + 1) * 50 + (i + 1)], a12 = pa[(k + 2) * 50 + (i + 1)], a13 = pa[(k + 3) * 50 + (i + 1)], a14 = pa[(k + 4) * 50 + (i + 1)], a15 = pa[(k + 5) * 50 + (i + 1)], a16 = pa[(k + 6) * 50 + (i + 1)], a17 = pa[(k + 7) * 50 + (i + 1)];
-                const forecast_real a20 = pa[k * 50 + (i + 2)], a21 = pa[(k + 1) * 50 + (i + 2)], a22 = pa[(k + 2) * 50 + (i + 2)], a23 = pa[(k + 3) * 50 + (i + 2)], a24 = pa[(k + 4) * 50 + (i + 2)], a25 = pa[(k + 5) * 50 + (i + 2)], a26 = pa[(k + 6) * 50 + (i + 2)], a27 = pa[(k + 7) * 50 + (i + 2)];
-                const forecast_real a30 = pa[k * 50 + (i + 3)], a31 = pa[(k + 1) * 50 + (i + 3)], a32 = pa[(k + 2) * 50 + (i + 3)], a33 = pa[(k + 3) * 50 + (i + 3)], a34 = pa[(k + 4) * 50 + (i + 3)], a35 = pa[(k + 5) * 50 + (i + 3)], a36 = pa[(k + 6) * 50 + (i + 3)], a37 = pa[(k + 7) * 50 + (i + 3)];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
-                    c1[j] = (((((((c1[j] + a10 * b0[j]) + a11 * b1[j]) + a12 * b2[j]) + a13 * b3[j]) + a14 * b4[j]) + a15 * b5[j]) + a16 * b6[j]) + a17 * b7[j];
-                    c2[j] = (((((((c2[j] + a20 * b0[j]) + a21 * b1[j]) + a22 * b2[j]) + a23 * b3[j]) + a24 * b4[j]) + a25 * b5[j]) + a26 * b6[j]) + a27 * b7[j];
-                    c3[j] = (((((((c3[j] + a30 * b0[j]) + a31 * b1[j]) + a32 * b2[j]) + a33 * b3[j]) + a34 * b4[j]) + a35 * b5[j]) + a36 * b6[j]) + a37 * b7[j];
-                }
-            }
-            for (; k < (size_t)(n * 10); k++) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real a00 = pa[k * 50 + i];
-                const forecast_real a10 = pa[k * 50 + (i + 1)];
-                const forecast_real a20 = pa[k * 50 + (i + 2)];
-                const forecast_real a30 = pa[k * 50 + (i + 3)];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] += a00 * b0[j];
-                    c1[j] += a10 * b0[j];
-                    c2[j] += a20 * b0[j];
-                    c3[j] += a30 * b0[j];
-                }
-            }
-        }
-        for (; i < (size_t)(50); i++) {
-            forecast_real *restrict c0 = pc + i * 200;
-            size_t k = 0;
-            for (; k + 8 <= (size_t)(n * 10); k += 8) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real *restrict b1 = pb + (k + 1) * 200;
-                const forecast_real *restrict b2 = pb + (k + 2) * 200;
-                const forecast_real *restrict b3 = pb + (k + 3) * 200;
-                const forecast_real *restrict b4 = pb + (k + 4) * 200;
-                const forecast_real *restrict b5 = pb + (k + 5) * 200;
-                const forecast_real *restrict b6 = pb + (k + 6) * 200;
-                const forecast_real *restrict b7 = pb + (k + 7) * 200;
-                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
-                }
-            }
-            for (; k < (size_t)(n * 10); k++) {
-                const forecast_real *restrict b0 = pb + k * 200;
-                const forecast_real a00 = pa[k * 50 + i];
-                for (size_t j = 0; j < 200; j++) {
-                    c0[j] += a00 * b0[j];
-                }
-            }
-        }
-    }
+    lstmc_gemm_f32(ctx->pool, 1, 50, 200, n * 10, xs, 50, dz, 200, &ctx->grads.lstm_1_kernel[0][0], 200);
+    lstmc_gemm_f32(ctx->pool, 1, 50, 200, n * 10, hm, 50, dz, 200, &ctx->grads.lstm_1_recurrent_kernel[0][0], 200);
     for (size_t r = 0; r < n * 10; r++)
         for (size_t j = 0; j < 200; j++)
             ctx->grads.lstm_1_bias[j] += dz[r * 200 + j];
@@ -1142,77 +1069,7 @@ static void forecast_dense_backward(forecast_ctx *ctx, const forecast_real *in, 
     for (size_t r = 0; r < n * 1 * 25; r++)
         dz[r] = da[r] * forecast_dact_linear(a[r]);
     /* kernel += in^T x dz */
-    {
-        const forecast_real *restrict pa = in;
-        const forecast_real *restrict pb = dz;
-        forecast_real *restrict pc = &ctx->grads.dense_kernel[0][0];
-        size_t i = 0;
-        for (; i + 4 <= (size_t)(50); i += 4) {
-            forecast_real *restrict c0 = pc + i * 25;
-            forecast_real *restrict c1 = pc + (i + 1) * 25;
-            forecast_real *restrict c2 = pc + (i + 2) * 25;
-            forecast_real *restrict c3 = pc + (i + 3) * 25;
-            size_t k = 0;
-            for (; k + 8 <= (size_t)(n * 1); k += 8) {
-                const forecast_real *restrict b0 = pb + k * 25;
-                const forecast_real *restrict b1 = pb + (k + 1) * 25;
-                const forecast_real *restrict b2 = pb + (k + 2) * 25;
-                const forecast_real *restrict b3 = pb + (k + 3) * 25;
-                const forecast_real *restrict b4 = pb + (k + 4) * 25;
-                const forecast_real *restrict b5 = pb + (k + 5) * 25;
-                const forecast_real *restrict b6 = pb + (k + 6) * 25;
-                const forecast_real *restrict b7 = pb + (k + 7) * 25;
-                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
-                const forecast_real a10 = pa[k * 50 + (i + 1)], a11 = pa[(k + 1) * 50 + (i + 1)], a12 = pa[(k + 2) * 50 + (i + 1)], a13 = pa[(k + 3) * 50 + (i + 1)], a14 = pa[(k + 4) * 50 + (i + 1)], a15 = pa[(k + 5) * 50 + (i + 1)], a16 = pa[(k + 6) * 50 + (i + 1)], a17 = pa[(k + 7) * 50 + (i + 1)];
-                const forecast_real a20 = pa[k * 50 + (i + 2)], a21 = pa[(k + 1) * 50 + (i + 2)], a22 = pa[(k + 2) * 50 + (i + 2)], a23 = pa[(k + 3) * 50 + (i + 2)], a24 = pa[(k + 4) * 50 + (i + 2)], a25 = pa[(k + 5) * 50 + (i + 2)], a26 = pa[(k + 6) * 50 + (i + 2)], a27 = pa[(k + 7) * 50 + (i + 2)];
-                const forecast_real a30 = pa[k * 50 + (i + 3)], a31 = pa[(k + 1) * 50 + (i + 3)], a32 = pa[(k + 2) * 50 + (i + 3)], a33 = pa[(k + 3) * 50 + (i + 3)], a34 = pa[(k + 4) * 50 + (i + 3)], a35 = pa[(k + 5) * 50 + (i + 3)], a36 = pa[(k + 6) * 50 + (i + 3)], a37 = pa[(k + 7) * 50 + (i + 3)];
-                for (size_t j = 0; j < 25; j++) {
-                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
-                    c1[j] = (((((((c1[j] + a10 * b0[j]) + a11 * b1[j]) + a12 * b2[j]) + a13 * b3[j]) + a14 * b4[j]) + a15 * b5[j]) + a16 * b6[j]) + a17 * b7[j];
-                    c2[j] = (((((((c2[j] + a20 * b0[j]) + a21 * b1[j]) + a22 * b2[j]) + a23 * b3[j]) + a24 * b4[j]) + a25 * b5[j]) + a26 * b6[j]) + a27 * b7[j];
-                    c3[j] = (((((((c3[j] + a30 * b0[j]) + a31 * b1[j]) + a32 * b2[j]) + a33 * b3[j]) + a34 * b4[j]) + a35 * b5[j]) + a36 * b6[j]) + a37 * b7[j];
-                }
-            }
-            for (; k < (size_t)(n * 1); k++) {
-                const forecast_real *restrict b0 = pb + k * 25;
-                const forecast_real a00 = pa[k * 50 + i];
-                const forecast_real a10 = pa[k * 50 + (i + 1)];
-                const forecast_real a20 = pa[k * 50 + (i + 2)];
-                const forecast_real a30 = pa[k * 50 + (i + 3)];
-                for (size_t j = 0; j < 25; j++) {
-                    c0[j] += a00 * b0[j];
-                    c1[j] += a10 * b0[j];
-                    c2[j] += a20 * b0[j];
-                    c3[j] += a30 * b0[j];
-                }
-            }
-        }
-        for (; i < (size_t)(50); i++) {
-            forecast_real *restrict c0 = pc + i * 25;
-            size_t k = 0;
-            for (; k + 8 <= (size_t)(n * 1); k += 8) {
-                const forecast_real *restrict b0 = pb + k * 25;
-                const forecast_real *restrict b1 = pb + (k + 1) * 25;
-                const forecast_real *restrict b2 = pb + (k + 2) * 25;
-                const forecast_real *restrict b3 = pb + (k + 3) * 25;
-                const forecast_real *restrict b4 = pb + (k + 4) * 25;
-                const forecast_real *restrict b5 = pb + (k + 5) * 25;
-                const forecast_real *restrict b6 = pb + (k + 6) * 25;
-                const forecast_real *restrict b7 = pb + (k + 7) * 25;
-                const forecast_real a00 = pa[k * 50 + i], a01 = pa[(k + 1) * 50 + i], a02 = pa[(k + 2) * 50 + i], a03 = pa[(k + 3) * 50 + i], a04 = pa[(k + 4) * 50 + i], a05 = pa[(k + 5) * 50 + i], a06 = pa[(k + 6) * 50 + i], a07 = pa[(k + 7) * 50 + i];
-                for (size_t j = 0; j < 25; j++) {
-                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
-                }
-            }
-            for (; k < (size_t)(n * 1); k++) {
-                const forecast_real *restrict b0 = pb + k * 25;
-                const forecast_real a00 = pa[k * 50 + i];
-                for (size_t j = 0; j < 25; j++) {
-                    c0[j] += a00 * b0[j];
-                }
-            }
-        }
-    }
+    lstmc_gemm_f32(ctx->pool, 1, 50, 25, n * 1, in, 50, dz, 25, &ctx->grads.dense_kernel[0][0], 25);
     for (size_t r = 0; r < n * 1; r++)
         for (size_t j = 0; j < 25; j++)
             ctx->grads.dense_bias[j] += dz[r * 25 + j];
@@ -1302,77 +1159,7 @@ static void forecast_dense_1_backward(forecast_ctx *ctx, const forecast_real *in
     for (size_t r = 0; r < n * 1 * 1; r++)
         dz[r] = da[r] * forecast_dact_linear(a[r]);
     /* kernel += in^T x dz */
-    {
-        const forecast_real *restrict pa = in;
-        const forecast_real *restrict pb = dz;
-        forecast_real *restrict pc = &ctx->grads.dense_1_kernel[0][0];
-        size_t i = 0;
-        for (; i + 4 <= (size_t)(25); i += 4) {
-            forecast_real *restrict c0 = pc + i * 1;
-            forecast_real *restrict c1 = pc + (i + 1) * 1;
-            forecast_real *restrict c2 = pc + (i + 2) * 1;
-            forecast_real *restrict c3 = pc + (i + 3) * 1;
-            size_t k = 0;
-            for (; k + 8 <= (size_t)(n * 1); k += 8) {
-                const forecast_real *restrict b0 = pb + k * 1;
-                const forecast_real *restrict b1 = pb + (k + 1) * 1;
-                const forecast_real *restrict b2 = pb + (k + 2) * 1;
-                const forecast_real *restrict b3 = pb + (k + 3) * 1;
-                const forecast_real *restrict b4 = pb + (k + 4) * 1;
-                const forecast_real *restrict b5 = pb + (k + 5) * 1;
-                const forecast_real *restrict b6 = pb + (k + 6) * 1;
-                const forecast_real *restrict b7 = pb + (k + 7) * 1;
-                const forecast_real a00 = pa[k * 25 + i], a01 = pa[(k + 1) * 25 + i], a02 = pa[(k + 2) * 25 + i], a03 = pa[(k + 3) * 25 + i], a04 = pa[(k + 4) * 25 + i], a05 = pa[(k + 5) * 25 + i], a06 = pa[(k + 6) * 25 + i], a07 = pa[(k + 7) * 25 + i];
-                const forecast_real a10 = pa[k * 25 + (i + 1)], a11 = pa[(k + 1) * 25 + (i + 1)], a12 = pa[(k + 2) * 25 + (i + 1)], a13 = pa[(k + 3) * 25 + (i + 1)], a14 = pa[(k + 4) * 25 + (i + 1)], a15 = pa[(k + 5) * 25 + (i + 1)], a16 = pa[(k + 6) * 25 + (i + 1)], a17 = pa[(k + 7) * 25 + (i + 1)];
-                const forecast_real a20 = pa[k * 25 + (i + 2)], a21 = pa[(k + 1) * 25 + (i + 2)], a22 = pa[(k + 2) * 25 + (i + 2)], a23 = pa[(k + 3) * 25 + (i + 2)], a24 = pa[(k + 4) * 25 + (i + 2)], a25 = pa[(k + 5) * 25 + (i + 2)], a26 = pa[(k + 6) * 25 + (i + 2)], a27 = pa[(k + 7) * 25 + (i + 2)];
-                const forecast_real a30 = pa[k * 25 + (i + 3)], a31 = pa[(k + 1) * 25 + (i + 3)], a32 = pa[(k + 2) * 25 + (i + 3)], a33 = pa[(k + 3) * 25 + (i + 3)], a34 = pa[(k + 4) * 25 + (i + 3)], a35 = pa[(k + 5) * 25 + (i + 3)], a36 = pa[(k + 6) * 25 + (i + 3)], a37 = pa[(k + 7) * 25 + (i + 3)];
-                for (size_t j = 0; j < 1; j++) {
-                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
-                    c1[j] = (((((((c1[j] + a10 * b0[j]) + a11 * b1[j]) + a12 * b2[j]) + a13 * b3[j]) + a14 * b4[j]) + a15 * b5[j]) + a16 * b6[j]) + a17 * b7[j];
-                    c2[j] = (((((((c2[j] + a20 * b0[j]) + a21 * b1[j]) + a22 * b2[j]) + a23 * b3[j]) + a24 * b4[j]) + a25 * b5[j]) + a26 * b6[j]) + a27 * b7[j];
-                    c3[j] = (((((((c3[j] + a30 * b0[j]) + a31 * b1[j]) + a32 * b2[j]) + a33 * b3[j]) + a34 * b4[j]) + a35 * b5[j]) + a36 * b6[j]) + a37 * b7[j];
-                }
-            }
-            for (; k < (size_t)(n * 1); k++) {
-                const forecast_real *restrict b0 = pb + k * 1;
-                const forecast_real a00 = pa[k * 25 + i];
-                const forecast_real a10 = pa[k * 25 + (i + 1)];
-                const forecast_real a20 = pa[k * 25 + (i + 2)];
-                const forecast_real a30 = pa[k * 25 + (i + 3)];
-                for (size_t j = 0; j < 1; j++) {
-                    c0[j] += a00 * b0[j];
-                    c1[j] += a10 * b0[j];
-                    c2[j] += a20 * b0[j];
-                    c3[j] += a30 * b0[j];
-                }
-            }
-        }
-        for (; i < (size_t)(25); i++) {
-            forecast_real *restrict c0 = pc + i * 1;
-            size_t k = 0;
-            for (; k + 8 <= (size_t)(n * 1); k += 8) {
-                const forecast_real *restrict b0 = pb + k * 1;
-                const forecast_real *restrict b1 = pb + (k + 1) * 1;
-                const forecast_real *restrict b2 = pb + (k + 2) * 1;
-                const forecast_real *restrict b3 = pb + (k + 3) * 1;
-                const forecast_real *restrict b4 = pb + (k + 4) * 1;
-                const forecast_real *restrict b5 = pb + (k + 5) * 1;
-                const forecast_real *restrict b6 = pb + (k + 6) * 1;
-                const forecast_real *restrict b7 = pb + (k + 7) * 1;
-                const forecast_real a00 = pa[k * 25 + i], a01 = pa[(k + 1) * 25 + i], a02 = pa[(k + 2) * 25 + i], a03 = pa[(k + 3) * 25 + i], a04 = pa[(k + 4) * 25 + i], a05 = pa[(k + 5) * 25 + i], a06 = pa[(k + 6) * 25 + i], a07 = pa[(k + 7) * 25 + i];
-                for (size_t j = 0; j < 1; j++) {
-                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
-                }
-            }
-            for (; k < (size_t)(n * 1); k++) {
-                const forecast_real *restrict b0 = pb + k * 1;
-                const forecast_real a00 = pa[k * 25 + i];
-                for (size_t j = 0; j < 1; j++) {
-                    c0[j] += a00 * b0[j];
-                }
-            }
-        }
-    }
+    lstmc_gemm_f32(ctx->pool, 1, 25, 1, n * 1, in, 25, dz, 1, &ctx->grads.dense_1_kernel[0][0], 1);
     for (size_t r = 0; r < n * 1; r++)
         for (size_t j = 0; j < 1; j++)
             ctx->grads.dense_1_bias[j] += dz[r * 1 + j];
@@ -1424,6 +1211,24 @@ void forecast_predict(forecast_ctx *ctx, const forecast_real *x, forecast_real *
         const forecast_real *out = forecast_forward(ctx, x + off * FORECAST_INPUT_SIZE, k, 0);
         memcpy(y + off * FORECAST_OUTPUT_SIZE, out, k * FORECAST_OUTPUT_SIZE * sizeof *y);
     }
+}
+
+void forecast_stream_reset(forecast_ctx *ctx)
+{
+    memset(ctx->lstm_sh, 0, sizeof ctx->lstm_sh);
+    memset(ctx->lstm_sc, 0, sizeof ctx->lstm_sc);
+    memset(ctx->lstm_1_sh, 0, sizeof ctx->lstm_1_sh);
+    memset(ctx->lstm_1_sc, 0, sizeof ctx->lstm_1_sc);
+}
+
+void forecast_stream_step(forecast_ctx *ctx, const forecast_real *x, forecast_real *y)
+{
+    forecast_lstm_stream(ctx, x);
+    forecast_lstm_1_stream(ctx, ctx->lstm_sh);
+    memcpy(ctx->lstm_1_out[0], ctx->lstm_1_sh, sizeof ctx->lstm_1_out[0]);
+    forecast_dense_forward(ctx, &ctx->lstm_1_out[0][0], 1, 0);
+    forecast_dense_1_forward(ctx, &ctx->dense_out[0][0], 1, 0);
+    memcpy(y, &ctx->dense_1_out[0][0], 1 * sizeof *y);
 }
 
 /* mse, reduced over the last axis, then averaged over the batch
@@ -1498,7 +1303,33 @@ lstmc_status forecast_update(forecast_ctx *ctx)
 /* The Adam step of forecast_update (the same operations as lstmc_adam_step_f32,
  * so the same bits) fused with clearing the gradients for the next batch:
  * one pass over the parameters that the compiler vectorises. */
+typedef struct forecast_adam_job {
+    forecast_ctx *ctx;
+    forecast_real alpha, one_minus_beta_1, one_minus_beta_2, epsilon;
+} forecast_adam_job;
+
 FORECAST_TARGETS
+static void forecast_adam_part(void *arg, unsigned part, unsigned parts)
+{
+    const forecast_adam_job *job = arg;
+    const forecast_real alpha = job->alpha, one_minus_beta_1 = job->one_minus_beta_1;
+    const forecast_real one_minus_beta_2 = job->one_minus_beta_2, epsilon = job->epsilon;
+    /* parts of whole 64-byte lines */
+    const size_t lines = (FORECAST_PARAM_COUNT + 15) / 16;
+    const size_t i0 = lines * part / parts * 16;
+    size_t i1 = lines * (part + 1) / parts * 16;
+    i1 = i1 < FORECAST_PARAM_COUNT ? i1 : FORECAST_PARAM_COUNT;
+    forecast_real *restrict w = job->ctx->params.flat, *restrict m = job->ctx->opt_m.flat;
+    forecast_real *restrict v = job->ctx->opt_v.flat, *restrict g = job->ctx->grads.flat;
+    for (size_t i = i0; i < i1; i++) {
+        const forecast_real gi = g[i];
+        m[i] += (gi - m[i]) * one_minus_beta_1;
+        v[i] += (gi * gi - v[i]) * one_minus_beta_2;
+        w[i] -= (m[i] * alpha) / (sqrtf(v[i]) + epsilon);
+        g[i] = 0;
+    }
+}
+
 static void forecast_adam_and_clear(forecast_ctx *ctx)
 {
     /* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */
@@ -1511,19 +1342,9 @@ static void forecast_adam_and_clear(forecast_ctx *ctx)
         b1 *= b1;
         b2 *= b2;
     }
-    const forecast_real alpha = (forecast_real)(0.001 * sqrt(1.0 - p2) / (1.0 - p1));
-    const forecast_real one_minus_beta_1 = (forecast_real)(1.0 - 0.90000000000000002);
-    const forecast_real one_minus_beta_2 = (forecast_real)(1.0 - 0.999);
-    const forecast_real epsilon = (forecast_real)9.9999999999999995e-08;
-    forecast_real *restrict w = ctx->params.flat, *restrict m = ctx->opt_m.flat;
-    forecast_real *restrict v = ctx->opt_v.flat, *restrict g = ctx->grads.flat;
-    for (size_t i = 0; i < FORECAST_PARAM_COUNT; i++) {
-        const forecast_real gi = g[i];
-        m[i] += (gi - m[i]) * one_minus_beta_1;
-        v[i] += (gi * gi - v[i]) * one_minus_beta_2;
-        w[i] -= (m[i] * alpha) / (sqrtf(v[i]) + epsilon);
-        g[i] = 0;
-    }
+    forecast_adam_job job = {ctx, (forecast_real)(0.001 * sqrt(1.0 - p2) / (1.0 - p1)),
+                       (forecast_real)(1.0 - 0.90000000000000002), (forecast_real)(1.0 - 0.999), (forecast_real)9.9999999999999995e-08};
+    forecast_adam_part(&job, 0, 1);
     ctx->grads_clear = 1;
 }
 

@@ -24,6 +24,7 @@
 #define FORECAST_TENSOR_COUNT 10
 #define FORECAST_MASK_SIZE 0 /* dropout mask values per sample */
 #define FORECAST_MASK_SITES 0
+#define FORECAST_SHARE_STEPS 0 /* 1: a step's products are worth sharing among threads */
 #define FORECAST_LSTM_UNITS 50
 #define FORECAST_LSTM_1_UNITS 50
 #define FORECAST_DENSE_UNITS 25
@@ -66,6 +67,7 @@ typedef struct forecast_ctx {
     uint64_t step; /* optimizer steps taken */
     int grads_clear; /* nonzero: grads are all zero (zero_grads, train_batch's update) */
     int fixed_masks; /* nonzero: forecast_forward_train keeps the masks in mask */
+    lstmc_pool *pool; /* threads of the products (forecast_set_threads); NULL: the caller's */
     lstmc_rng mask_rng[1]; /* one stream per dropout site */
     forecast_real mask[FORECAST_BATCH][1]; /* [BATCH][MASK_SIZE]: 0 or 1/(1-rate) */
     double init_work[20100]; /* initialiser scratch */
@@ -100,6 +102,17 @@ typedef struct forecast_ctx {
     forecast_real dense_1_out[FORECAST_BATCH][1]; /* [BATCH][1]: after the activation */
     forecast_real dense_1_dout[FORECAST_BATCH][1]; /* [BATCH][1]: d loss / d out */
     forecast_real dense_1_dz[FORECAST_BATCH][1]; /* [BATCH][1]: d loss / d z */
+    /* the stream's state (forecast_stream_reset, forecast_stream_step) */
+    forecast_real lstm_sh[50]; /* h, carried */
+    forecast_real lstm_sc[50]; /* c, carried */
+    forecast_real lstm_sp[50]; /* c of the step before */
+    forecast_real lstm_stc[50]; /* the activation of c */
+    forecast_real lstm_sz[200]; /* the gates */
+    forecast_real lstm_1_sh[50]; /* h, carried */
+    forecast_real lstm_1_sc[50]; /* c, carried */
+    forecast_real lstm_1_sp[50]; /* c of the step before */
+    forecast_real lstm_1_stc[50]; /* the activation of c */
+    forecast_real lstm_1_sz[200]; /* the gates */
 } forecast_ctx;
 
 /* The weights file's tensors (Keras names and shapes) and where each
@@ -111,6 +124,11 @@ extern const size_t forecast_tensor_offsets[FORECAST_TENSOR_COUNT];
  * with forecast_destroy (which accepts NULL). */
 forecast_ctx *forecast_create(void);
 void forecast_destroy(forecast_ctx *ctx);
+/* The threads that share the larger products (lstmc_gemm; 1 at first);
+ * 0: all CPUs when FORECAST_SHARE_STEPS, else 1. The results are the same
+ * bits with any number. Errors as lstmc_pool_create's; the context
+ * keeps its threads then. */
+lstmc_status forecast_set_threads(forecast_ctx *ctx, unsigned threads);
 
 /* Keras-initialised weights: each tensor from its own RNG stream
  * (lstmc_rng_stream_id of its name) of seed. Also clears gradients and
@@ -122,6 +140,15 @@ void forecast_seed_dropout(forecast_ctx *ctx, uint64_t seed);
 /* Inference: y[n, OUTPUT_SIZE] from x[n, INPUT_SIZE], any n, in chunks
  * of FORECAST_BATCH. */
 void forecast_predict(forecast_ctx *ctx, const forecast_real *x, forecast_real *y, size_t n);
+
+/* Streaming inference: one time step at a time, the LSTM state carried
+ * from call to call (Keras' stateful=True at batch 1). x is one step's
+ * input (FEATURES values); y gets the FORECAST_OUTPUTS outputs of the sequence
+ * so far: after TIMESTEPS steps from a reset, what forecast_predict gives for
+ * those steps. A new context starts reset. The step uses the batch
+ * buffers of sample 0: not in the middle of a training step. */
+void forecast_stream_reset(forecast_ctx *ctx);
+void forecast_stream_step(forecast_ctx *ctx, const forecast_real *x, forecast_real *y);
 
 /* The mean loss of n samples (any n) without dropout, as Keras'
  * evaluate() and val_loss compute it. */

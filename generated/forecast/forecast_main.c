@@ -240,6 +240,10 @@ static int cmd_predict(int argc, char **argv)
         fail("out of memory%s", "");
         goto done;
     }
+    if (forecast_set_threads(ctx, 0) != LSTMC_OK) {
+        fail("cannot start the threads of the products%s", "");
+        goto done;
+    }
     lstmc_status st = forecast_load(ctx, weights, &err);
     if (st == LSTMC_OK)
         st = read_arrays(input, FORECAST_INPUT_SIZE, TOKEN_BOUND, &x, &n, &err);
@@ -318,6 +322,10 @@ static int cmd_fit(int argc, char **argv)
     forecast_ctx *ctx = forecast_create();
     if (!ctx) {
         fail("out of memory%s", "");
+        goto done;
+    }
+    if (forecast_set_threads(ctx, 0) != LSTMC_OK) {
+        fail("cannot start the threads of the products%s", "");
         goto done;
     }
     lstmc_status st = read_arrays(xpath, FORECAST_INPUT_SIZE, TOKEN_BOUND, &x, &n, &err);
@@ -457,7 +465,8 @@ static const char train_help[] =
     "  --epochs N        epochs to train (spec: 1)\n"
     "  --batch-size B    samples per step (spec: 1)\n"
     "  --seed S          seed of the initial weights, shuffling and dropout (spec: 1)\n"
-    "  --threads N       BLAS threads (default: OpenBLAS' choice)\n"
+    "  --threads N       threads of the products (default: all CPUs when the\n"
+    "                    model's time steps are large enough to share, else 1)\n"
     "  --out DIR         where the results go (default: out/forecast)\n"
     "\n"
     "crash-safe training:\n"
@@ -703,6 +712,10 @@ static int cmd_train(int argc, char **argv)
         fail("out of memory%s", "");
         goto done;
     }
+    if (forecast_set_threads(ctx, (unsigned)threads) != LSTMC_OK) {
+        fail("cannot start the threads of the products (--threads)%s", "");
+        goto done;
+    }
     if ((st = forecast_init(ctx, seed)) != LSTMC_OK) {
         report(&err, st);
         goto done;
@@ -944,6 +957,10 @@ static int predict_raw(const char *dir, const char *data, const char *text, cons
     if (st == LSTMC_OK) {
         if (!(ctx = forecast_create())) {
             fail("out of memory%s", "");
+            goto done;
+        }
+        if (forecast_set_threads(ctx, 0) != LSTMC_OK) {
+            fail("cannot start the threads of the products%s", "");
             goto done;
         }
         snprintf(wpath, sizeof wpath, "%s/weights.safetensors", dir);

@@ -106,7 +106,24 @@ sentiment_ctx *sentiment_create(void)
 
 void sentiment_destroy(sentiment_ctx *ctx)
 {
+    if (ctx)
+        lstmc_pool_destroy(ctx->pool);
     free(ctx);
+}
+
+lstmc_status sentiment_set_threads(sentiment_ctx *ctx, unsigned threads)
+{
+    lstmc_pool *pool = NULL;
+    if (threads == 0)
+        threads = SENTIMENT_SHARE_STEPS ? lstmc_cpu_count() : 1;
+    if (threads != 1) {
+        const lstmc_status st = lstmc_pool_create(&pool, threads);
+        if (st != LSTMC_OK)
+            return st;
+    }
+    lstmc_pool_destroy(ctx->pool);
+    ctx->pool = pool;
+    return LSTMC_OK;
 }
 
 void sentiment_seed_dropout(sentiment_ctx *ctx, uint64_t seed)
@@ -142,6 +159,13 @@ lstmc_status sentiment_init(sentiment_ctx *ctx, uint64_t seed)
     sentiment_seed_dropout(ctx, seed);
     return st;
 }
+
+/* A time step shared among the threads (NAME_L_step, NAME_L_step_back). */
+typedef struct sentiment_step_job {
+    sentiment_ctx *ctx;
+    size_t n, t;
+    int train;
+} sentiment_step_job;
 
 /* embedding: Embedding to 128 dimensions (specs/sentiment.yaml:8) */
 SENTIMENT_TARGETS
@@ -195,23 +219,22 @@ static void sentiment_spatial_dropout1d_backward(sentiment_ctx *ctx, const senti
             din[b * 12800 + r] = dout[b * 12800 + r] * ctx->mask[b][0 + r % 128];
 }
 
-/* lstm: one forward step (specs/sentiment.yaml:10) */
+/* lstm: one forward step of the samples b0 .. b0 + n - 1 (specs/sentiment.yaml:10) */
 SENTIMENT_TARGETS
-static void sentiment_lstm_step(sentiment_ctx *ctx, size_t n, size_t t, int train)
+static void sentiment_lstm_step_rows(sentiment_ctx *ctx, size_t b0, size_t n, size_t t, int train)
 {
-    sentiment_real *gates = &ctx->lstm_gates[0][0]; /* [n, 100, 400] */
-    sentiment_real *c = &ctx->lstm_c[0][0]; /* [n, 100, 100] */
-    sentiment_real *tc = &ctx->lstm_tc[0][0]; /* [n, 100, 100] */
-    sentiment_real *h = &ctx->lstm_h[0][0]; /* [n, 100, 100] */
-    sentiment_real *hm = &ctx->lstm_hm[0][0]; /* [n, 100, 100] */
+    sentiment_real *gates = &ctx->lstm_gates[b0][0]; /* [n, 100, 400] */
+    sentiment_real *c = &ctx->lstm_c[b0][0]; /* [n, 100, 100] */
+    sentiment_real *tc = &ctx->lstm_tc[b0][0]; /* [n, 100, 100] */
+    sentiment_real *h = &ctx->lstm_h[b0][0]; /* [n, 100, 100] */
+    sentiment_real *hm = &ctx->lstm_hm[b0][0]; /* [n, 100, 100] */
     if (t > 0) {
         for (size_t b = 0; b < n; b++) {
             for (size_t j = 0; j < 100; j++)
-                hm[(b * 100 + t) * 100 + j] = h[(b * 100 + t - 1) * 100 + j] * (train ? ctx->mask[b][256 + j] : 1);
+                hm[(b * 100 + t) * 100 + j] = h[(b * 100 + t - 1) * 100 + j] * (train ? ctx->mask[b0 + b][256 + j] : 1);
         }
         /* the four gates at once: z[n, 400] += h[t-1][n, 100] x recurrent_kernel[100, 400] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n), 400, (int)(100), 1.0f, hm + t * 100, 10000,
-                    &ctx->params.lstm_recurrent_kernel[0][0], 400, 1.0f, gates + t * 400, 40000);
+        lstmc_gemm_f32(NULL, 0, n, 400, 100, hm + t * 100, 10000, &ctx->params.lstm_recurrent_kernel[0][0], 400, gates + t * 400, 40000);
     } else {
         for (size_t b = 0; b < n; b++)
             memset(hm + b * 10000, 0, 100 * sizeof *hm);
@@ -260,18 +283,18 @@ static void sentiment_lstm_step(sentiment_ctx *ctx, size_t n, size_t t, int trai
     }
 }
 
-/* lstm: one backward step (specs/sentiment.yaml:10) */
+/* lstm: one backward step of the samples b0 .. b0 + n - 1 (specs/sentiment.yaml:10) */
 SENTIMENT_TARGETS
-static void sentiment_lstm_step_back(sentiment_ctx *ctx, size_t n, size_t t)
+static void sentiment_lstm_step_back_rows(sentiment_ctx *ctx, size_t b0, size_t n, size_t t)
 {
-    const sentiment_real *gates = &ctx->lstm_gates[0][0]; /* [n, 100, 400] */
-    const sentiment_real *c = &ctx->lstm_c[0][0]; /* [n, 100, 100] */
-    const sentiment_real *tc = &ctx->lstm_tc[0][0]; /* [n, 100, 100] */
-    const sentiment_real *hm = &ctx->lstm_hm[0][0]; /* [n, 100, 100] */
-    const sentiment_real *dout = &ctx->lstm_dout[0][0]; /* [n, 1, 100] */
-    sentiment_real *dz = &ctx->lstm_dz[0][0]; /* [n, 100, 400] */
-    sentiment_real *dh = &ctx->lstm_dh[0][0]; /* [n, 100] */
-    sentiment_real *dc = &ctx->lstm_dc[0][0]; /* [n, 100] */
+    const sentiment_real *gates = &ctx->lstm_gates[b0][0]; /* [n, 100, 400] */
+    const sentiment_real *c = &ctx->lstm_c[b0][0]; /* [n, 100, 100] */
+    const sentiment_real *tc = &ctx->lstm_tc[b0][0]; /* [n, 100, 100] */
+    const sentiment_real *hm = &ctx->lstm_hm[b0][0]; /* [n, 100, 100] */
+    const sentiment_real *dout = &ctx->lstm_dout[b0][0]; /* [n, 1, 100] */
+    sentiment_real *dz = &ctx->lstm_dz[b0][0]; /* [n, 100, 400] */
+    sentiment_real *dh = &ctx->lstm_dh[b0][0]; /* [n, 100] */
+    sentiment_real *dc = &ctx->lstm_dc[b0][0]; /* [n, 100] */
     for (size_t b = 0; b < n; b++) {
         const sentiment_real *restrict gt = gates + (b * 100 + t) * 400;
         const sentiment_real *restrict tct = tc + (b * 100 + t) * 100;
@@ -293,11 +316,154 @@ static void sentiment_lstm_step_back(sentiment_ctx *ctx, size_t n, size_t t)
     }
     if (t > 0) {
         /* dh[n, 100] = dz[t][n, 400] x recurrent_kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n), 100, (int)(400), 1.0f, dz + t * 400, 40000,
-                    &ctx->params.lstm_recurrent_kernel[0][0], 400, 0.0f, dh, 100);
+        for (size_t r = 0; r < (size_t)(n); r++)
+            memset(dh + r * 100, 0, 100 * sizeof(sentiment_real));
+        lstmc_gemm_f32(NULL, 0, n, 100, 400, dz + t * 400, 40000, &ctx->lstm_rkt[0][0], 100, dh, 100);
         for (size_t b = 0; b < n; b++)
             for (size_t j = 0; j < 100; j++)
-                dh[b * 100 + j] *= ctx->mask[b][256 + j];
+                dh[b * 100 + j] *= ctx->mask[b0 + b][256 + j];
+    }
+}
+
+static void sentiment_lstm_step_part(void *arg, unsigned part, unsigned parts)
+{
+    const sentiment_step_job *job = arg;
+    const size_t blocks = (job->n + 3) / 4, b0 = blocks * part / parts * 4;
+    size_t b1 = blocks * (part + 1) / parts * 4;
+    b1 = b1 < job->n ? b1 : job->n;
+    if (b0 < b1)
+        sentiment_lstm_step_rows(job->ctx, b0, b1 - b0, job->t, job->train);
+}
+
+static void sentiment_lstm_step(sentiment_ctx *ctx, size_t n, size_t t, int train)
+{
+    sentiment_step_job job = {ctx, n, t, train};
+    lstmc_pool_run(ctx->pool, sentiment_lstm_step_part, &job);
+}
+
+static void sentiment_lstm_step_back_part(void *arg, unsigned part, unsigned parts)
+{
+    const sentiment_step_job *job = arg;
+    const size_t blocks = (job->n + 3) / 4, b0 = blocks * part / parts * 4;
+    size_t b1 = blocks * (part + 1) / parts * 4;
+    b1 = b1 < job->n ? b1 : job->n;
+    if (b0 < b1)
+        sentiment_lstm_step_back_rows(job->ctx, b0, b1 - b0, job->t);
+}
+
+static void sentiment_lstm_step_back(sentiment_ctx *ctx, size_t n, size_t t)
+{
+    sentiment_step_job job = {ctx, n, t, 0};
+    lstmc_pool_run(ctx->pool, sentiment_lstm_step_back_part, &job);
+}
+
+/* lstm: one step of the stream, the state carried (specs/sentiment.yaml:10) */
+SENTIMENT_TARGETS
+static void sentiment_lstm_stream(sentiment_ctx *ctx, const sentiment_real *x)
+{
+    sentiment_real *restrict z = ctx->lstm_sz;
+    for (size_t j = 0; j < 400; j++)
+        z[j] = ctx->params.lstm_bias[j];
+    {
+        const sentiment_real *restrict pa = x;
+        const sentiment_real *restrict pb = &ctx->params.lstm_kernel[0][0];
+        sentiment_real *restrict pc = z;
+        for (size_t i = 0; i < 1; i++) {
+            sentiment_real *restrict c0 = pc + i * 400;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(128); k += 8) {
+                const sentiment_real *restrict b0 = pb + k * 400;
+                const sentiment_real *restrict b1 = pb + (k + 1) * 400;
+                const sentiment_real *restrict b2 = pb + (k + 2) * 400;
+                const sentiment_real *restrict b3 = pb + (k + 3) * 400;
+                const sentiment_real *restrict b4 = pb + (k + 4) * 400;
+                const sentiment_real *restrict b5 = pb + (k + 5) * 400;
+                const sentiment_real *restrict b6 = pb + (k + 6) * 400;
+                const sentiment_real *restrict b7 = pb + (k + 7) * 400;
+                const sentiment_real a00 = pa[i * 128 + k], a01 = pa[i * 128 + k + 1], a02 = pa[i * 128 + k + 2], a03 = pa[i * 128 + k + 3], a04 = pa[i * 128 + k + 4], a05 = pa[i * 128 + k + 5], a06 = pa[i * 128 + k + 6], a07 = pa[i * 128 + k + 7];
+                for (size_t j = 0; j < 400; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(128); k++) {
+                const sentiment_real *restrict b0 = pb + k * 400;
+                const sentiment_real a00 = pa[i * 128 + k];
+                for (size_t j = 0; j < 400; j++) {
+                    c0[j] += a00 * b0[j];
+                }
+            }
+        }
+    }
+    {
+        const sentiment_real *restrict pa = ctx->lstm_sh;
+        const sentiment_real *restrict pb = &ctx->params.lstm_recurrent_kernel[0][0];
+        sentiment_real *restrict pc = z;
+        for (size_t i = 0; i < 1; i++) {
+            sentiment_real *restrict c0 = pc + i * 400;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(100); k += 8) {
+                const sentiment_real *restrict b0 = pb + k * 400;
+                const sentiment_real *restrict b1 = pb + (k + 1) * 400;
+                const sentiment_real *restrict b2 = pb + (k + 2) * 400;
+                const sentiment_real *restrict b3 = pb + (k + 3) * 400;
+                const sentiment_real *restrict b4 = pb + (k + 4) * 400;
+                const sentiment_real *restrict b5 = pb + (k + 5) * 400;
+                const sentiment_real *restrict b6 = pb + (k + 6) * 400;
+                const sentiment_real *restrict b7 = pb + (k + 7) * 400;
+                const sentiment_real a00 = pa[i * 100 + k], a01 = pa[i * 100 + k + 1], a02 = pa[i * 100 + k + 2], a03 = pa[i * 100 + k + 3], a04 = pa[i * 100 + k + 4], a05 = pa[i * 100 + k + 5], a06 = pa[i * 100 + k + 6], a07 = pa[i * 100 + k + 7];
+                for (size_t j = 0; j < 400; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(100); k++) {
+                const sentiment_real *restrict b0 = pb + k * 400;
+                const sentiment_real a00 = pa[i * 100 + k];
+                for (size_t j = 0; j < 400; j++) {
+                    c0[j] += a00 * b0[j];
+                }
+            }
+        }
+    }
+    {
+        sentiment_real *restrict cp = ctx->lstm_sp;
+        sentiment_real *restrict ct = ctx->lstm_sc;
+        sentiment_real *restrict tct = ctx->lstm_stc;
+        sentiment_real *restrict ht = ctx->lstm_sh;
+        memcpy(cp, ct, 100 * sizeof *cp);
+        /* i, f, c, o, c[t-1] then c[t], its activation over 112 lanes, the last 12 zero:
+         * the activations vectorise without a scalar tail */
+        sentiment_real v[6][112];
+        for (size_t j = 100; j < 112; j++)
+            v[0][j] = v[1][j] = v[2][j] = v[3][j] = v[4][j] = 0;
+        for (size_t j = 0; j < 100; j++) {
+            v[0][j] = z[j];
+            v[1][j] = z[100 + j];
+            v[2][j] = z[200 + j];
+            v[3][j] = z[300 + j];
+            v[4][j] = cp[j];
+        }
+        for (size_t j = 0; j < 112; j++) {
+            const sentiment_real ig = sentiment_act_sigmoid(v[0][j]);
+            const sentiment_real fg = sentiment_act_sigmoid(v[1][j]);
+            const sentiment_real gg = sentiment_act_tanh(v[2][j]);
+            const sentiment_real og = sentiment_act_sigmoid(v[3][j]);
+            const sentiment_real cj = fg * v[4][j] + ig * gg;
+            v[0][j] = ig;
+            v[1][j] = fg;
+            v[2][j] = gg;
+            v[3][j] = og;
+            v[4][j] = cj;
+            v[5][j] = sentiment_act_tanh(cj);
+        }
+        for (size_t j = 0; j < 100; j++) {
+            z[j] = v[0][j];
+            z[100 + j] = v[1][j];
+            z[200 + j] = v[2][j];
+            z[300 + j] = v[3][j];
+            ct[j] = v[4][j];
+            tct[j] = v[5][j];
+            ht[j] = v[3][j] * v[5][j];
+        }
     }
 }
 
@@ -320,8 +486,7 @@ static void sentiment_lstm_forward(sentiment_ctx *ctx, const sentiment_real *in,
     for (size_t r = 0; r < n * 100; r++)
         for (size_t j = 0; j < 400; j++)
             gates[r * 400 + j] = ctx->params.lstm_bias[j];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n * 100), 400, (int)(128), 1.0f, xs, 128,
-                &ctx->params.lstm_kernel[0][0], 400, 1.0f, gates, 400);
+    lstmc_gemm_f32(ctx->pool, 0, n * 100, 400, 128, xs, 128, &ctx->params.lstm_kernel[0][0], 400, gates, 400);
     /* the time loop, 100 steps (unroll 16) */
     for (size_t t = 0; t < 96; t += 16) {
         sentiment_lstm_step(ctx, n, t + 0, train);
@@ -358,6 +523,9 @@ static void sentiment_lstm_backward(sentiment_ctx *ctx, const sentiment_real *in
     (void)in;
     memset(ctx->lstm_dh, 0, n * sizeof ctx->lstm_dh[0]);
     memset(ctx->lstm_dc, 0, n * sizeof ctx->lstm_dc[0]);
+    /* the kernels transposed, for the products by their transposes */
+    lstmc_transpose_f32(100, 400, &ctx->params.lstm_recurrent_kernel[0][0], &ctx->lstm_rkt[0][0]);
+    lstmc_transpose_f32(128, 400, &ctx->params.lstm_kernel[0][0], &ctx->lstm_kt[0][0]);
     /* back through time */
     sentiment_lstm_step_back(ctx, n, 99);
     sentiment_lstm_step_back(ctx, n, 98);
@@ -382,17 +550,16 @@ static void sentiment_lstm_backward(sentiment_ctx *ctx, const sentiment_real *in
         sentiment_lstm_step_back(ctx, n, t - 16);
     }
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(128), 400, (int)(n * 100), 1.0f, xs, 128,
-                dz, 400, 1.0f, &ctx->grads.lstm_kernel[0][0], 400);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(100), 400, (int)(n * 100), 1.0f, hm, 100,
-                dz, 400, 1.0f, &ctx->grads.lstm_recurrent_kernel[0][0], 400);
+    lstmc_gemm_f32(ctx->pool, 1, 128, 400, n * 100, xs, 128, dz, 400, &ctx->grads.lstm_kernel[0][0], 400);
+    lstmc_gemm_f32(ctx->pool, 1, 100, 400, n * 100, hm, 100, dz, 400, &ctx->grads.lstm_recurrent_kernel[0][0], 400);
     for (size_t r = 0; r < n * 100; r++)
         for (size_t j = 0; j < 400; j++)
             ctx->grads.lstm_bias[j] += dz[r * 400 + j];
     if (din) {
         /* din[n * 100, 128] = dz x kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n * 100), 128, (int)(400), 1.0f, dz, 400,
-                    &ctx->params.lstm_kernel[0][0], 400, 0.0f, din, 128);
+        for (size_t r = 0; r < (size_t)(n * 100); r++)
+            memset(din + r * 128, 0, 128 * sizeof(sentiment_real));
+        lstmc_gemm_f32(ctx->pool, 0, n * 100, 128, 400, dz, 400, &ctx->lstm_kt[0][0], 128, din, 128);
         for (size_t b = 0; b < n; b++)
             for (size_t t = 0; t < 100; t++)
                 for (size_t j = 0; j < 128; j++)
@@ -411,8 +578,7 @@ static void sentiment_dense_forward(sentiment_ctx *ctx, const sentiment_real *in
         for (size_t j = 0; j < 1; j++)
             z[r * 1 + j] = ctx->params.dense_bias[j];
     /* z[n * 1, 1] += in x kernel[100, 1] */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n * 1), 1, (int)(100), 1.0f, in, 100,
-                &ctx->params.dense_kernel[0][0], 1, 1.0f, z, 1);
+    lstmc_gemm_f32(ctx->pool, 0, n * 1, 1, 100, in, 100, &ctx->params.dense_kernel[0][0], 1, z, 1);
     for (size_t r = 0; r < n * 1 * 1; r++)
         a[r] = sentiment_act_sigmoid(z[r]);
 }
@@ -423,15 +589,16 @@ static void sentiment_dense_backward(sentiment_ctx *ctx, const sentiment_real *i
     /* the loss wrote d loss / d logits */
     const sentiment_real *dz = &ctx->dense_dout[0][0]; /* [n * 1, 1] */
     /* kernel += in^T x dz */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(100), 1, (int)(n * 1), 1.0f, in, 100,
-                dz, 1, 1.0f, &ctx->grads.dense_kernel[0][0], 1);
+    lstmc_gemm_f32(ctx->pool, 1, 100, 1, n * 1, in, 100, dz, 1, &ctx->grads.dense_kernel[0][0], 1);
     for (size_t r = 0; r < n * 1; r++)
         for (size_t j = 0; j < 1; j++)
             ctx->grads.dense_bias[j] += dz[r * 1 + j];
     if (din) {
         /* din[n * 1, 100] = dz x kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n * 1), 100, (int)(1), 1.0f, dz, 1,
-                    &ctx->params.dense_kernel[0][0], 1, 0.0f, din, 100);
+        lstmc_transpose_f32(100, 1, &ctx->params.dense_kernel[0][0], &ctx->dense_kt[0][0]);
+        for (size_t r = 0; r < (size_t)(n * 1); r++)
+            memset(din + r * 100, 0, 100 * sizeof(sentiment_real));
+        lstmc_gemm_f32(ctx->pool, 0, n * 1, 100, 1, dz, 1, &ctx->dense_kt[0][0], 100, din, 100);
     }
 }
 
@@ -451,6 +618,21 @@ void sentiment_predict(sentiment_ctx *ctx, const sentiment_real *x, sentiment_re
         const sentiment_real *out = sentiment_forward(ctx, x + off * SENTIMENT_INPUT_SIZE, k, 0);
         memcpy(y + off * SENTIMENT_OUTPUT_SIZE, out, k * SENTIMENT_OUTPUT_SIZE * sizeof *y);
     }
+}
+
+void sentiment_stream_reset(sentiment_ctx *ctx)
+{
+    memset(ctx->lstm_sh, 0, sizeof ctx->lstm_sh);
+    memset(ctx->lstm_sc, 0, sizeof ctx->lstm_sc);
+}
+
+void sentiment_stream_step(sentiment_ctx *ctx, const sentiment_real *x, sentiment_real *y)
+{
+    const sentiment_real *embedding_row = ctx->params.embedding_embeddings[sentiment_token(x[0], 20000)];
+    sentiment_lstm_stream(ctx, embedding_row);
+    memcpy(ctx->lstm_out[0], ctx->lstm_sh, sizeof ctx->lstm_out[0]);
+    sentiment_dense_forward(ctx, &ctx->lstm_out[0][0], 1, 0);
+    memcpy(y, &ctx->dense_out[0][0], 1 * sizeof *y);
 }
 
 /* binary_crossentropy, reduced over the last axis, then averaged over the batch
@@ -527,8 +709,35 @@ lstmc_status sentiment_update(sentiment_ctx *ctx)
 
 /* The Adam step of sentiment_update (the same operations as lstmc_adam_step_f32,
  * so the same bits) fused with clearing the gradients for the next batch:
- * one pass over the parameters that the compiler vectorises. */
+ * one pass over the parameters that the compiler vectorises, shared among
+ * the context's threads (each element on its own, so the same bits). */
+typedef struct sentiment_adam_job {
+    sentiment_ctx *ctx;
+    sentiment_real alpha, one_minus_beta_1, one_minus_beta_2, epsilon;
+} sentiment_adam_job;
+
 SENTIMENT_TARGETS
+static void sentiment_adam_part(void *arg, unsigned part, unsigned parts)
+{
+    const sentiment_adam_job *job = arg;
+    const sentiment_real alpha = job->alpha, one_minus_beta_1 = job->one_minus_beta_1;
+    const sentiment_real one_minus_beta_2 = job->one_minus_beta_2, epsilon = job->epsilon;
+    /* parts of whole 64-byte lines */
+    const size_t lines = (SENTIMENT_PARAM_COUNT + 15) / 16;
+    const size_t i0 = lines * part / parts * 16;
+    size_t i1 = lines * (part + 1) / parts * 16;
+    i1 = i1 < SENTIMENT_PARAM_COUNT ? i1 : SENTIMENT_PARAM_COUNT;
+    sentiment_real *restrict w = job->ctx->params.flat, *restrict m = job->ctx->opt_m.flat;
+    sentiment_real *restrict v = job->ctx->opt_v.flat, *restrict g = job->ctx->grads.flat;
+    for (size_t i = i0; i < i1; i++) {
+        const sentiment_real gi = g[i];
+        m[i] += (gi - m[i]) * one_minus_beta_1;
+        v[i] += (gi * gi - v[i]) * one_minus_beta_2;
+        w[i] -= (m[i] * alpha) / (sqrtf(v[i]) + epsilon);
+        g[i] = 0;
+    }
+}
+
 static void sentiment_adam_and_clear(sentiment_ctx *ctx)
 {
     /* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */
@@ -541,19 +750,9 @@ static void sentiment_adam_and_clear(sentiment_ctx *ctx)
         b1 *= b1;
         b2 *= b2;
     }
-    const sentiment_real alpha = (sentiment_real)(0.001 * sqrt(1.0 - p2) / (1.0 - p1));
-    const sentiment_real one_minus_beta_1 = (sentiment_real)(1.0 - 0.90000000000000002);
-    const sentiment_real one_minus_beta_2 = (sentiment_real)(1.0 - 0.999);
-    const sentiment_real epsilon = (sentiment_real)9.9999999999999995e-08;
-    sentiment_real *restrict w = ctx->params.flat, *restrict m = ctx->opt_m.flat;
-    sentiment_real *restrict v = ctx->opt_v.flat, *restrict g = ctx->grads.flat;
-    for (size_t i = 0; i < SENTIMENT_PARAM_COUNT; i++) {
-        const sentiment_real gi = g[i];
-        m[i] += (gi - m[i]) * one_minus_beta_1;
-        v[i] += (gi * gi - v[i]) * one_minus_beta_2;
-        w[i] -= (m[i] * alpha) / (sqrtf(v[i]) + epsilon);
-        g[i] = 0;
-    }
+    sentiment_adam_job job = {ctx, (sentiment_real)(0.001 * sqrt(1.0 - p2) / (1.0 - p1)),
+                       (sentiment_real)(1.0 - 0.90000000000000002), (sentiment_real)(1.0 - 0.999), (sentiment_real)9.9999999999999995e-08};
+    lstmc_pool_run(ctx->pool, sentiment_adam_part, &job);
     ctx->grads_clear = 1;
 }
 

@@ -24,6 +24,7 @@
 #define SENTIMENT_TENSOR_COUNT 6
 #define SENTIMENT_MASK_SIZE 356 /* dropout mask values per sample */
 #define SENTIMENT_MASK_SITES 3
+#define SENTIMENT_SHARE_STEPS 1 /* 1: a step's products are worth sharing among threads */
 #define SENTIMENT_EMBEDDING_UNITS 128
 #define SENTIMENT_LSTM_UNITS 100
 #define SENTIMENT_DENSE_UNITS 1
@@ -61,6 +62,7 @@ typedef struct sentiment_ctx {
     uint64_t step; /* optimizer steps taken */
     int grads_clear; /* nonzero: grads are all zero (zero_grads, train_batch's update) */
     int fixed_masks; /* nonzero: sentiment_forward_train keeps the masks in mask */
+    lstmc_pool *pool; /* threads of the products (sentiment_set_threads); NULL: the caller's */
     lstmc_rng mask_rng[3]; /* one stream per dropout site */
     sentiment_real mask[SENTIMENT_BATCH][356]; /* [BATCH][MASK_SIZE]: 0 or 1/(1-rate) */
     double init_work[80200]; /* initialiser scratch */
@@ -81,12 +83,21 @@ typedef struct sentiment_ctx {
     sentiment_real lstm_dout[SENTIMENT_BATCH][100]; /* [BATCH][100]: d loss / d output */
     sentiment_real lstm_dz[SENTIMENT_BATCH][40000]; /* [BATCH][100, 400]: d loss / d gate inputs */
     sentiment_real lstm_dh[SENTIMENT_BATCH][100]; /* [BATCH][100]: d loss / d h, carried back in time */
+    sentiment_real lstm_rkt[400][100]; /* the recurrent kernel transposed, for backward */
+    sentiment_real lstm_kt[400][128]; /* the kernel transposed, for backward */
     sentiment_real lstm_dc[SENTIMENT_BATCH][100]; /* [BATCH][100]: d loss / d c, carried back in time */
     /* dense: Dense, 1 unit, sigmoid */
     sentiment_real dense_z[SENTIMENT_BATCH][1]; /* [BATCH][1]: before the activation (logits) */
     sentiment_real dense_out[SENTIMENT_BATCH][1]; /* [BATCH][1]: after the activation */
     sentiment_real dense_dout[SENTIMENT_BATCH][1]; /* [BATCH][1]: d loss / d out */
     sentiment_real dense_dz[SENTIMENT_BATCH][1]; /* [BATCH][1]: d loss / d z */
+    sentiment_real dense_kt[1][100]; /* the kernel transposed, for backward */
+    /* the stream's state (sentiment_stream_reset, sentiment_stream_step) */
+    sentiment_real lstm_sh[100]; /* h, carried */
+    sentiment_real lstm_sc[100]; /* c, carried */
+    sentiment_real lstm_sp[100]; /* c of the step before */
+    sentiment_real lstm_stc[100]; /* the activation of c */
+    sentiment_real lstm_sz[400]; /* the gates */
 } sentiment_ctx;
 
 /* The weights file's tensors (Keras names and shapes) and where each
@@ -98,6 +109,11 @@ extern const size_t sentiment_tensor_offsets[SENTIMENT_TENSOR_COUNT];
  * with sentiment_destroy (which accepts NULL). */
 sentiment_ctx *sentiment_create(void);
 void sentiment_destroy(sentiment_ctx *ctx);
+/* The threads that share the larger products (lstmc_gemm; 1 at first);
+ * 0: all CPUs when SENTIMENT_SHARE_STEPS, else 1. The results are the same
+ * bits with any number. Errors as lstmc_pool_create's; the context
+ * keeps its threads then. */
+lstmc_status sentiment_set_threads(sentiment_ctx *ctx, unsigned threads);
 
 /* Keras-initialised weights: each tensor from its own RNG stream
  * (lstmc_rng_stream_id of its name) of seed. Also clears gradients and
@@ -109,6 +125,15 @@ void sentiment_seed_dropout(sentiment_ctx *ctx, uint64_t seed);
 /* Inference: y[n, OUTPUT_SIZE] from x[n, INPUT_SIZE], any n, in chunks
  * of SENTIMENT_BATCH. Token ids outside [0, VOCAB) read as 0. */
 void sentiment_predict(sentiment_ctx *ctx, const sentiment_real *x, sentiment_real *y, size_t n);
+
+/* Streaming inference: one time step at a time, the LSTM state carried
+ * from call to call (Keras' stateful=True at batch 1). x is one step's
+ * input (one token id); y gets the SENTIMENT_OUTPUTS outputs of the sequence
+ * so far: after LENGTH steps from a reset, what sentiment_predict gives for
+ * those steps. A new context starts reset. The step uses the batch
+ * buffers of sample 0: not in the middle of a training step. */
+void sentiment_stream_reset(sentiment_ctx *ctx);
+void sentiment_stream_step(sentiment_ctx *ctx, const sentiment_real *x, sentiment_real *y);
 
 /* The mean loss of n samples (any n) without dropout, as Keras'
  * evaluate() and val_loss compute it. */

@@ -98,7 +98,24 @@ vowels_ctx *vowels_create(void)
 
 void vowels_destroy(vowels_ctx *ctx)
 {
+    if (ctx)
+        lstmc_pool_destroy(ctx->pool);
     free(ctx);
+}
+
+lstmc_status vowels_set_threads(vowels_ctx *ctx, unsigned threads)
+{
+    lstmc_pool *pool = NULL;
+    if (threads == 0)
+        threads = VOWELS_SHARE_STEPS ? lstmc_cpu_count() : 1;
+    if (threads != 1) {
+        const lstmc_status st = lstmc_pool_create(&pool, threads);
+        if (st != LSTMC_OK)
+            return st;
+    }
+    lstmc_pool_destroy(ctx->pool);
+    ctx->pool = pool;
+    return LSTMC_OK;
 }
 
 void vowels_seed_dropout(vowels_ctx *ctx, uint64_t seed)
@@ -133,15 +150,22 @@ lstmc_status vowels_init(vowels_ctx *ctx, uint64_t seed)
     return st;
 }
 
-/* lstm: one forward step (specs/vowels.yaml:8) */
+/* A time step shared among the threads (NAME_L_step, NAME_L_step_back). */
+typedef struct vowels_step_job {
+    vowels_ctx *ctx;
+    size_t n, t;
+    int train;
+} vowels_step_job;
+
+/* lstm: one forward step of the samples b0 .. b0 + n - 1 (specs/vowels.yaml:8) */
 VOWELS_TARGETS
-static void vowels_lstm_step(vowels_ctx *ctx, size_t n, size_t t, int train)
+static void vowels_lstm_step_rows(vowels_ctx *ctx, size_t b0, size_t n, size_t t, int train)
 {
-    vowels_real *gates = &ctx->lstm_gates[0][0]; /* [n, 29, 400] */
-    vowels_real *c = &ctx->lstm_c[0][0]; /* [n, 29, 100] */
-    vowels_real *tc = &ctx->lstm_tc[0][0]; /* [n, 29, 100] */
-    vowels_real *h = &ctx->lstm_h[0][0]; /* [n, 29, 100] */
-    vowels_real *hm = &ctx->lstm_hm[0][0]; /* [n, 29, 100] */
+    vowels_real *gates = &ctx->lstm_gates[b0][0]; /* [n, 29, 400] */
+    vowels_real *c = &ctx->lstm_c[b0][0]; /* [n, 29, 100] */
+    vowels_real *tc = &ctx->lstm_tc[b0][0]; /* [n, 29, 100] */
+    vowels_real *h = &ctx->lstm_h[b0][0]; /* [n, 29, 100] */
+    vowels_real *hm = &ctx->lstm_hm[b0][0]; /* [n, 29, 100] */
     (void)train;
     if (t > 0) {
         for (size_t b = 0; b < n; b++) {
@@ -149,8 +173,7 @@ static void vowels_lstm_step(vowels_ctx *ctx, size_t n, size_t t, int train)
                 hm[(b * 29 + t) * 100 + j] = h[(b * 29 + t - 1) * 100 + j];
         }
         /* the four gates at once: z[n, 400] += h[t-1][n, 100] x recurrent_kernel[100, 400] */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n), 400, (int)(100), 1.0f, hm + t * 100, 2900,
-                    &ctx->params.lstm_recurrent_kernel[0][0], 400, 1.0f, gates + t * 400, 11600);
+        lstmc_gemm_f32(NULL, 0, n, 400, 100, hm + t * 100, 2900, &ctx->params.lstm_recurrent_kernel[0][0], 400, gates + t * 400, 11600);
     } else {
         for (size_t b = 0; b < n; b++)
             memset(hm + b * 2900, 0, 100 * sizeof *hm);
@@ -199,18 +222,18 @@ static void vowels_lstm_step(vowels_ctx *ctx, size_t n, size_t t, int train)
     }
 }
 
-/* lstm: one backward step (specs/vowels.yaml:8) */
+/* lstm: one backward step of the samples b0 .. b0 + n - 1 (specs/vowels.yaml:8) */
 VOWELS_TARGETS
-static void vowels_lstm_step_back(vowels_ctx *ctx, size_t n, size_t t)
+static void vowels_lstm_step_back_rows(vowels_ctx *ctx, size_t b0, size_t n, size_t t)
 {
-    const vowels_real *gates = &ctx->lstm_gates[0][0]; /* [n, 29, 400] */
-    const vowels_real *c = &ctx->lstm_c[0][0]; /* [n, 29, 100] */
-    const vowels_real *tc = &ctx->lstm_tc[0][0]; /* [n, 29, 100] */
-    const vowels_real *hm = &ctx->lstm_hm[0][0]; /* [n, 29, 100] */
-    const vowels_real *dout = &ctx->lstm_dout[0][0]; /* [n, 1, 100] */
-    vowels_real *dz = &ctx->lstm_dz[0][0]; /* [n, 29, 400] */
-    vowels_real *dh = &ctx->lstm_dh[0][0]; /* [n, 100] */
-    vowels_real *dc = &ctx->lstm_dc[0][0]; /* [n, 100] */
+    const vowels_real *gates = &ctx->lstm_gates[b0][0]; /* [n, 29, 400] */
+    const vowels_real *c = &ctx->lstm_c[b0][0]; /* [n, 29, 100] */
+    const vowels_real *tc = &ctx->lstm_tc[b0][0]; /* [n, 29, 100] */
+    const vowels_real *hm = &ctx->lstm_hm[b0][0]; /* [n, 29, 100] */
+    const vowels_real *dout = &ctx->lstm_dout[b0][0]; /* [n, 1, 100] */
+    vowels_real *dz = &ctx->lstm_dz[b0][0]; /* [n, 29, 400] */
+    vowels_real *dh = &ctx->lstm_dh[b0][0]; /* [n, 100] */
+    vowels_real *dc = &ctx->lstm_dc[b0][0]; /* [n, 100] */
     for (size_t b = 0; b < n; b++) {
         const vowels_real *restrict gt = gates + (b * 29 + t) * 400;
         const vowels_real *restrict tct = tc + (b * 29 + t) * 100;
@@ -232,8 +255,151 @@ static void vowels_lstm_step_back(vowels_ctx *ctx, size_t n, size_t t)
     }
     if (t > 0) {
         /* dh[n, 100] = dz[t][n, 400] x recurrent_kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n), 100, (int)(400), 1.0f, dz + t * 400, 11600,
-                    &ctx->params.lstm_recurrent_kernel[0][0], 400, 0.0f, dh, 100);
+        for (size_t r = 0; r < (size_t)(n); r++)
+            memset(dh + r * 100, 0, 100 * sizeof(vowels_real));
+        lstmc_gemm_f32(NULL, 0, n, 100, 400, dz + t * 400, 11600, &ctx->lstm_rkt[0][0], 100, dh, 100);
+    }
+}
+
+static void vowels_lstm_step_part(void *arg, unsigned part, unsigned parts)
+{
+    const vowels_step_job *job = arg;
+    const size_t blocks = (job->n + 3) / 4, b0 = blocks * part / parts * 4;
+    size_t b1 = blocks * (part + 1) / parts * 4;
+    b1 = b1 < job->n ? b1 : job->n;
+    if (b0 < b1)
+        vowels_lstm_step_rows(job->ctx, b0, b1 - b0, job->t, job->train);
+}
+
+static void vowels_lstm_step(vowels_ctx *ctx, size_t n, size_t t, int train)
+{
+    vowels_step_job job = {ctx, n, t, train};
+    lstmc_pool_run(ctx->pool, vowels_lstm_step_part, &job);
+}
+
+static void vowels_lstm_step_back_part(void *arg, unsigned part, unsigned parts)
+{
+    const vowels_step_job *job = arg;
+    const size_t blocks = (job->n + 3) / 4, b0 = blocks * part / parts * 4;
+    size_t b1 = blocks * (part + 1) / parts * 4;
+    b1 = b1 < job->n ? b1 : job->n;
+    if (b0 < b1)
+        vowels_lstm_step_back_rows(job->ctx, b0, b1 - b0, job->t);
+}
+
+static void vowels_lstm_step_back(vowels_ctx *ctx, size_t n, size_t t)
+{
+    vowels_step_job job = {ctx, n, t, 0};
+    lstmc_pool_run(ctx->pool, vowels_lstm_step_back_part, &job);
+}
+
+/* lstm: one step of the stream, the state carried (specs/vowels.yaml:8) */
+VOWELS_TARGETS
+static void vowels_lstm_stream(vowels_ctx *ctx, const vowels_real *x)
+{
+    vowels_real *restrict z = ctx->lstm_sz;
+    for (size_t j = 0; j < 400; j++)
+        z[j] = ctx->params.lstm_bias[j];
+    {
+        const vowels_real *restrict pa = x;
+        const vowels_real *restrict pb = &ctx->params.lstm_kernel[0][0];
+        vowels_real *restrict pc = z;
+        for (size_t i = 0; i < 1; i++) {
+            vowels_real *restrict c0 = pc + i * 400;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(12); k += 8) {
+                const vowels_real *restrict b0 = pb + k * 400;
+                const vowels_real *restrict b1 = pb + (k + 1) * 400;
+                const vowels_real *restrict b2 = pb + (k + 2) * 400;
+                const vowels_real *restrict b3 = pb + (k + 3) * 400;
+                const vowels_real *restrict b4 = pb + (k + 4) * 400;
+                const vowels_real *restrict b5 = pb + (k + 5) * 400;
+                const vowels_real *restrict b6 = pb + (k + 6) * 400;
+                const vowels_real *restrict b7 = pb + (k + 7) * 400;
+                const vowels_real a00 = pa[i * 12 + k], a01 = pa[i * 12 + k + 1], a02 = pa[i * 12 + k + 2], a03 = pa[i * 12 + k + 3], a04 = pa[i * 12 + k + 4], a05 = pa[i * 12 + k + 5], a06 = pa[i * 12 + k + 6], a07 = pa[i * 12 + k + 7];
+                for (size_t j = 0; j < 400; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(12); k++) {
+                const vowels_real *restrict b0 = pb + k * 400;
+                const vowels_real a00 = pa[i * 12 + k];
+                for (size_t j = 0; j < 400; j++) {
+                    c0[j] += a00 * b0[j];
+                }
+            }
+        }
+    }
+    {
+        const vowels_real *restrict pa = ctx->lstm_sh;
+        const vowels_real *restrict pb = &ctx->params.lstm_recurrent_kernel[0][0];
+        vowels_real *restrict pc = z;
+        for (size_t i = 0; i < 1; i++) {
+            vowels_real *restrict c0 = pc + i * 400;
+            size_t k = 0;
+            for (; k + 8 <= (size_t)(100); k += 8) {
+                const vowels_real *restrict b0 = pb + k * 400;
+                const vowels_real *restrict b1 = pb + (k + 1) * 400;
+                const vowels_real *restrict b2 = pb + (k + 2) * 400;
+                const vowels_real *restrict b3 = pb + (k + 3) * 400;
+                const vowels_real *restrict b4 = pb + (k + 4) * 400;
+                const vowels_real *restrict b5 = pb + (k + 5) * 400;
+                const vowels_real *restrict b6 = pb + (k + 6) * 400;
+                const vowels_real *restrict b7 = pb + (k + 7) * 400;
+                const vowels_real a00 = pa[i * 100 + k], a01 = pa[i * 100 + k + 1], a02 = pa[i * 100 + k + 2], a03 = pa[i * 100 + k + 3], a04 = pa[i * 100 + k + 4], a05 = pa[i * 100 + k + 5], a06 = pa[i * 100 + k + 6], a07 = pa[i * 100 + k + 7];
+                for (size_t j = 0; j < 400; j++) {
+                    c0[j] = (((((((c0[j] + a00 * b0[j]) + a01 * b1[j]) + a02 * b2[j]) + a03 * b3[j]) + a04 * b4[j]) + a05 * b5[j]) + a06 * b6[j]) + a07 * b7[j];
+                }
+            }
+            for (; k < (size_t)(100); k++) {
+                const vowels_real *restrict b0 = pb + k * 400;
+                const vowels_real a00 = pa[i * 100 + k];
+                for (size_t j = 0; j < 400; j++) {
+                    c0[j] += a00 * b0[j];
+                }
+            }
+        }
+    }
+    {
+        vowels_real *restrict cp = ctx->lstm_sp;
+        vowels_real *restrict ct = ctx->lstm_sc;
+        vowels_real *restrict tct = ctx->lstm_stc;
+        vowels_real *restrict ht = ctx->lstm_sh;
+        memcpy(cp, ct, 100 * sizeof *cp);
+        /* i, f, c, o, c[t-1] then c[t], its activation over 112 lanes, the last 12 zero:
+         * the activations vectorise without a scalar tail */
+        vowels_real v[6][112];
+        for (size_t j = 100; j < 112; j++)
+            v[0][j] = v[1][j] = v[2][j] = v[3][j] = v[4][j] = 0;
+        for (size_t j = 0; j < 100; j++) {
+            v[0][j] = z[j];
+            v[1][j] = z[100 + j];
+            v[2][j] = z[200 + j];
+            v[3][j] = z[300 + j];
+            v[4][j] = cp[j];
+        }
+        for (size_t j = 0; j < 112; j++) {
+            const vowels_real ig = vowels_act_sigmoid(v[0][j]);
+            const vowels_real fg = vowels_act_sigmoid(v[1][j]);
+            const vowels_real gg = vowels_act_tanh(v[2][j]);
+            const vowels_real og = vowels_act_sigmoid(v[3][j]);
+            const vowels_real cj = fg * v[4][j] + ig * gg;
+            v[0][j] = ig;
+            v[1][j] = fg;
+            v[2][j] = gg;
+            v[3][j] = og;
+            v[4][j] = cj;
+            v[5][j] = vowels_act_tanh(cj);
+        }
+        for (size_t j = 0; j < 100; j++) {
+            z[j] = v[0][j];
+            z[100 + j] = v[1][j];
+            z[200 + j] = v[2][j];
+            z[300 + j] = v[3][j];
+            ct[j] = v[4][j];
+            tct[j] = v[5][j];
+            ht[j] = v[3][j] * v[5][j];
+        }
     }
 }
 
@@ -248,8 +414,7 @@ static void vowels_lstm_forward(vowels_ctx *ctx, const vowels_real *in, size_t n
     for (size_t r = 0; r < n * 29; r++)
         for (size_t j = 0; j < 400; j++)
             gates[r * 400 + j] = ctx->params.lstm_bias[j];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n * 29), 400, (int)(12), 1.0f, xs, 12,
-                &ctx->params.lstm_kernel[0][0], 400, 1.0f, gates, 400);
+    lstmc_gemm_f32(ctx->pool, 0, n * 29, 400, 12, xs, 12, &ctx->params.lstm_kernel[0][0], 400, gates, 400);
     /* the time loop, 29 steps (unroll 16) */
     for (size_t t = 0; t < 16; t += 16) {
         vowels_lstm_step(ctx, n, t + 0, train);
@@ -294,6 +459,8 @@ static void vowels_lstm_backward(vowels_ctx *ctx, const vowels_real *in, vowels_
     const vowels_real *xs = in; /* [n, 29, 12] */
     memset(ctx->lstm_dh, 0, n * sizeof ctx->lstm_dh[0]);
     memset(ctx->lstm_dc, 0, n * sizeof ctx->lstm_dc[0]);
+    /* the kernels transposed, for the products by their transposes */
+    lstmc_transpose_f32(100, 400, &ctx->params.lstm_recurrent_kernel[0][0], &ctx->lstm_rkt[0][0]);
     /* back through time */
     vowels_lstm_step_back(ctx, n, 28);
     vowels_lstm_step_back(ctx, n, 27);
@@ -327,10 +494,8 @@ static void vowels_lstm_backward(vowels_ctx *ctx, const vowels_real *in, vowels_
         vowels_lstm_step_back(ctx, n, t - 16);
     }
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(12), 400, (int)(n * 29), 1.0f, xs, 12,
-                dz, 400, 1.0f, &ctx->grads.lstm_kernel[0][0], 400);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(100), 400, (int)(n * 29), 1.0f, hm, 100,
-                dz, 400, 1.0f, &ctx->grads.lstm_recurrent_kernel[0][0], 400);
+    lstmc_gemm_f32(ctx->pool, 1, 12, 400, n * 29, xs, 12, dz, 400, &ctx->grads.lstm_kernel[0][0], 400);
+    lstmc_gemm_f32(ctx->pool, 1, 100, 400, n * 29, hm, 100, dz, 400, &ctx->grads.lstm_recurrent_kernel[0][0], 400);
     for (size_t r = 0; r < n * 29; r++)
         for (size_t j = 0; j < 400; j++)
             ctx->grads.lstm_bias[j] += dz[r * 400 + j];
@@ -352,8 +517,7 @@ static void vowels_dense_forward(vowels_ctx *ctx, const vowels_real *in, size_t 
         for (size_t j = 0; j < 9; j++)
             z[r * 9 + j] = ctx->params.dense_bias[j];
     /* z[n * 1, 9] += in x kernel[100, 9] */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(n * 1), 9, (int)(100), 1.0f, in, 100,
-                &ctx->params.dense_kernel[0][0], 9, 1.0f, z, 9);
+    lstmc_gemm_f32(ctx->pool, 0, n * 1, 9, 100, in, 100, &ctx->params.dense_kernel[0][0], 9, z, 9);
     for (size_t r = 0; r < n * 1; r++) {
         const vowels_real *zr = z + r * 9;
         vowels_real *ar = a + r * 9;
@@ -375,15 +539,16 @@ static void vowels_dense_backward(vowels_ctx *ctx, const vowels_real *in, vowels
     /* the loss wrote d loss / d logits */
     const vowels_real *dz = &ctx->dense_dout[0][0]; /* [n * 1, 9] */
     /* kernel += in^T x dz */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(100), 9, (int)(n * 1), 1.0f, in, 100,
-                dz, 9, 1.0f, &ctx->grads.dense_kernel[0][0], 9);
+    lstmc_gemm_f32(ctx->pool, 1, 100, 9, n * 1, in, 100, dz, 9, &ctx->grads.dense_kernel[0][0], 9);
     for (size_t r = 0; r < n * 1; r++)
         for (size_t j = 0; j < 9; j++)
             ctx->grads.dense_bias[j] += dz[r * 9 + j];
     if (din) {
         /* din[n * 1, 100] = dz x kernel^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(n * 1), 100, (int)(9), 1.0f, dz, 9,
-                    &ctx->params.dense_kernel[0][0], 9, 0.0f, din, 100);
+        lstmc_transpose_f32(100, 9, &ctx->params.dense_kernel[0][0], &ctx->dense_kt[0][0]);
+        for (size_t r = 0; r < (size_t)(n * 1); r++)
+            memset(din + r * 100, 0, 100 * sizeof(vowels_real));
+        lstmc_gemm_f32(ctx->pool, 0, n * 1, 100, 9, dz, 9, &ctx->dense_kt[0][0], 100, din, 100);
     }
 }
 
@@ -401,6 +566,20 @@ void vowels_predict(vowels_ctx *ctx, const vowels_real *x, vowels_real *y, size_
         const vowels_real *out = vowels_forward(ctx, x + off * VOWELS_INPUT_SIZE, k, 0);
         memcpy(y + off * VOWELS_OUTPUT_SIZE, out, k * VOWELS_OUTPUT_SIZE * sizeof *y);
     }
+}
+
+void vowels_stream_reset(vowels_ctx *ctx)
+{
+    memset(ctx->lstm_sh, 0, sizeof ctx->lstm_sh);
+    memset(ctx->lstm_sc, 0, sizeof ctx->lstm_sc);
+}
+
+void vowels_stream_step(vowels_ctx *ctx, const vowels_real *x, vowels_real *y)
+{
+    vowels_lstm_stream(ctx, x);
+    memcpy(ctx->lstm_out[0], ctx->lstm_sh, sizeof ctx->lstm_out[0]);
+    vowels_dense_forward(ctx, &ctx->lstm_out[0][0], 1, 0);
+    memcpy(y, &ctx->dense_out[0][0], 9 * sizeof *y);
 }
 
 /* categorical_crossentropy, reduced over the last axis, then averaged over the batch
@@ -484,7 +663,33 @@ lstmc_status vowels_update(vowels_ctx *ctx)
 /* The Adam step of vowels_update (the same operations as lstmc_adam_step_f32,
  * so the same bits) fused with clearing the gradients for the next batch:
  * one pass over the parameters that the compiler vectorises. */
+typedef struct vowels_adam_job {
+    vowels_ctx *ctx;
+    vowels_real alpha, one_minus_beta_1, one_minus_beta_2, epsilon;
+} vowels_adam_job;
+
 VOWELS_TARGETS
+static void vowels_adam_part(void *arg, unsigned part, unsigned parts)
+{
+    const vowels_adam_job *job = arg;
+    const vowels_real alpha = job->alpha, one_minus_beta_1 = job->one_minus_beta_1;
+    const vowels_real one_minus_beta_2 = job->one_minus_beta_2, epsilon = job->epsilon;
+    /* parts of whole 64-byte lines */
+    const size_t lines = (VOWELS_PARAM_COUNT + 15) / 16;
+    const size_t i0 = lines * part / parts * 16;
+    size_t i1 = lines * (part + 1) / parts * 16;
+    i1 = i1 < VOWELS_PARAM_COUNT ? i1 : VOWELS_PARAM_COUNT;
+    vowels_real *restrict w = job->ctx->params.flat, *restrict m = job->ctx->opt_m.flat;
+    vowels_real *restrict v = job->ctx->opt_v.flat, *restrict g = job->ctx->grads.flat;
+    for (size_t i = i0; i < i1; i++) {
+        const vowels_real gi = g[i];
+        m[i] += (gi - m[i]) * one_minus_beta_1;
+        v[i] += (gi * gi - v[i]) * one_minus_beta_2;
+        w[i] -= (m[i] * alpha) / (sqrtf(v[i]) + epsilon);
+        g[i] = 0;
+    }
+}
+
 static void vowels_adam_and_clear(vowels_ctx *ctx)
 {
     /* alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), powers by squaring as the runtime */
@@ -497,19 +702,9 @@ static void vowels_adam_and_clear(vowels_ctx *ctx)
         b1 *= b1;
         b2 *= b2;
     }
-    const vowels_real alpha = (vowels_real)(0.001 * sqrt(1.0 - p2) / (1.0 - p1));
-    const vowels_real one_minus_beta_1 = (vowels_real)(1.0 - 0.90000000000000002);
-    const vowels_real one_minus_beta_2 = (vowels_real)(1.0 - 0.999);
-    const vowels_real epsilon = (vowels_real)9.9999999999999995e-08;
-    vowels_real *restrict w = ctx->params.flat, *restrict m = ctx->opt_m.flat;
-    vowels_real *restrict v = ctx->opt_v.flat, *restrict g = ctx->grads.flat;
-    for (size_t i = 0; i < VOWELS_PARAM_COUNT; i++) {
-        const vowels_real gi = g[i];
-        m[i] += (gi - m[i]) * one_minus_beta_1;
-        v[i] += (gi * gi - v[i]) * one_minus_beta_2;
-        w[i] -= (m[i] * alpha) / (sqrtf(v[i]) + epsilon);
-        g[i] = 0;
-    }
+    vowels_adam_job job = {ctx, (vowels_real)(0.001 * sqrt(1.0 - p2) / (1.0 - p1)),
+                       (vowels_real)(1.0 - 0.90000000000000002), (vowels_real)(1.0 - 0.999), (vowels_real)9.9999999999999995e-08};
+    vowels_adam_part(&job, 0, 1);
     ctx->grads_clear = 1;
 }
 

@@ -24,6 +24,7 @@
 #define VOWELS_TENSOR_COUNT 5
 #define VOWELS_MASK_SIZE 0 /* dropout mask values per sample */
 #define VOWELS_MASK_SITES 0
+#define VOWELS_SHARE_STEPS 1 /* 1: a step's products are worth sharing among threads */
 #define VOWELS_LSTM_UNITS 100
 #define VOWELS_DENSE_UNITS 9
 
@@ -59,6 +60,7 @@ typedef struct vowels_ctx {
     uint64_t step; /* optimizer steps taken */
     int grads_clear; /* nonzero: grads are all zero (zero_grads, train_batch's update) */
     int fixed_masks; /* nonzero: vowels_forward_train keeps the masks in mask */
+    lstmc_pool *pool; /* threads of the products (vowels_set_threads); NULL: the caller's */
     lstmc_rng mask_rng[1]; /* one stream per dropout site */
     vowels_real mask[VOWELS_BATCH][1]; /* [BATCH][MASK_SIZE]: 0 or 1/(1-rate) */
     double init_work[80200]; /* initialiser scratch */
@@ -72,12 +74,20 @@ typedef struct vowels_ctx {
     vowels_real lstm_dout[VOWELS_BATCH][100]; /* [BATCH][100]: d loss / d output */
     vowels_real lstm_dz[VOWELS_BATCH][11600]; /* [BATCH][29, 400]: d loss / d gate inputs */
     vowels_real lstm_dh[VOWELS_BATCH][100]; /* [BATCH][100]: d loss / d h, carried back in time */
+    vowels_real lstm_rkt[400][100]; /* the recurrent kernel transposed, for backward */
     vowels_real lstm_dc[VOWELS_BATCH][100]; /* [BATCH][100]: d loss / d c, carried back in time */
     /* dense: Dense, 9 units, softmax */
     vowels_real dense_z[VOWELS_BATCH][9]; /* [BATCH][9]: before the activation (logits) */
     vowels_real dense_out[VOWELS_BATCH][9]; /* [BATCH][9]: after the activation */
     vowels_real dense_dout[VOWELS_BATCH][9]; /* [BATCH][9]: d loss / d out */
     vowels_real dense_dz[VOWELS_BATCH][9]; /* [BATCH][9]: d loss / d z */
+    vowels_real dense_kt[9][100]; /* the kernel transposed, for backward */
+    /* the stream's state (vowels_stream_reset, vowels_stream_step) */
+    vowels_real lstm_sh[100]; /* h, carried */
+    vowels_real lstm_sc[100]; /* c, carried */
+    vowels_real lstm_sp[100]; /* c of the step before */
+    vowels_real lstm_stc[100]; /* the activation of c */
+    vowels_real lstm_sz[400]; /* the gates */
 } vowels_ctx;
 
 /* The weights file's tensors (Keras names and shapes) and where each
@@ -89,6 +99,11 @@ extern const size_t vowels_tensor_offsets[VOWELS_TENSOR_COUNT];
  * with vowels_destroy (which accepts NULL). */
 vowels_ctx *vowels_create(void);
 void vowels_destroy(vowels_ctx *ctx);
+/* The threads that share the larger products (lstmc_gemm; 1 at first);
+ * 0: all CPUs when VOWELS_SHARE_STEPS, else 1. The results are the same
+ * bits with any number. Errors as lstmc_pool_create's; the context
+ * keeps its threads then. */
+lstmc_status vowels_set_threads(vowels_ctx *ctx, unsigned threads);
 
 /* Keras-initialised weights: each tensor from its own RNG stream
  * (lstmc_rng_stream_id of its name) of seed. Also clears gradients and
@@ -100,6 +115,15 @@ void vowels_seed_dropout(vowels_ctx *ctx, uint64_t seed);
 /* Inference: y[n, OUTPUT_SIZE] from x[n, INPUT_SIZE], any n, in chunks
  * of VOWELS_BATCH. */
 void vowels_predict(vowels_ctx *ctx, const vowels_real *x, vowels_real *y, size_t n);
+
+/* Streaming inference: one time step at a time, the LSTM state carried
+ * from call to call (Keras' stateful=True at batch 1). x is one step's
+ * input (FEATURES values); y gets the VOWELS_OUTPUTS outputs of the sequence
+ * so far: after TIMESTEPS steps from a reset, what vowels_predict gives for
+ * those steps. A new context starts reset. The step uses the batch
+ * buffers of sample 0: not in the middle of a training step. */
+void vowels_stream_reset(vowels_ctx *ctx);
+void vowels_stream_step(vowels_ctx *ctx, const vowels_real *x, vowels_real *y);
 
 /* The mean loss of n samples (any n) without dropout, as Keras'
  * evaluate() and val_loss compute it. */

@@ -242,6 +242,10 @@ static int cmd_predict(int argc, char **argv)
         fail("out of memory%s", "");
         goto done;
     }
+    if (vowels_set_threads(ctx, 0) != LSTMC_OK) {
+        fail("cannot start the threads of the products%s", "");
+        goto done;
+    }
     lstmc_status st = vowels_load(ctx, weights, &err);
     if (st == LSTMC_OK)
         st = read_arrays(input, VOWELS_INPUT_SIZE, TOKEN_BOUND, &x, &n, &err);
@@ -320,6 +324,10 @@ static int cmd_fit(int argc, char **argv)
     vowels_ctx *ctx = vowels_create();
     if (!ctx) {
         fail("out of memory%s", "");
+        goto done;
+    }
+    if (vowels_set_threads(ctx, 0) != LSTMC_OK) {
+        fail("cannot start the threads of the products%s", "");
         goto done;
     }
     lstmc_status st = read_arrays(xpath, VOWELS_INPUT_SIZE, TOKEN_BOUND, &x, &n, &err);
@@ -460,7 +468,8 @@ static const char train_help[] =
     "  --epochs N        epochs to train (spec: 60)\n"
     "  --batch-size B    samples per step (spec: 27)\n"
     "  --seed S          seed of the initial weights, shuffling and dropout (spec: 1)\n"
-    "  --threads N       BLAS threads (default: OpenBLAS' choice)\n"
+    "  --threads N       threads of the products (default: all CPUs when the\n"
+    "                    model's time steps are large enough to share, else 1)\n"
     "  --out DIR         where the results go (default: out/vowels)\n"
     "\n"
     "crash-safe training:\n"
@@ -706,6 +715,10 @@ static int cmd_train(int argc, char **argv)
         fail("out of memory%s", "");
         goto done;
     }
+    if (vowels_set_threads(ctx, (unsigned)threads) != LSTMC_OK) {
+        fail("cannot start the threads of the products (--threads)%s", "");
+        goto done;
+    }
     if ((st = vowels_init(ctx, seed)) != LSTMC_OK) {
         report(&err, st);
         goto done;
@@ -947,6 +960,10 @@ static int predict_raw(const char *dir, const char *data, const char *text, cons
     if (st == LSTMC_OK) {
         if (!(ctx = vowels_create())) {
             fail("out of memory%s", "");
+            goto done;
+        }
+        if (vowels_set_threads(ctx, 0) != LSTMC_OK) {
+            fail("cannot start the threads of the products%s", "");
             goto done;
         }
         snprintf(wpath, sizeof wpath, "%s/weights.safetensors", dir);

@@ -314,4 +314,53 @@ static void test_training(void **state)
     fx_free(f);
 }
 
+/* ------------------------------------------------------------------ */
+/* Streaming against the reference's outputs                           */
+
+struct stream_case {
+    const struct model *m;
+    const char *fixture;
+    size_t steps;
+    void (*reset)(void *ctx);
+    void (*step)(void *ctx, const real *x, real *y);
+    double tol;
+};
+
+#define STREAM(M, STEPS, TOL)                                                              \
+    static void M##_w_sreset(void *c) { M##_stream_reset(c); }                             \
+    static void M##_w_sstep(void *c, const real *x, real *y) { M##_stream_step(c, x, y); } \
+    static const struct stream_case M##_stream = {                                         \
+        &M##_model, "tests/numeric/" #M ".txt", STEPS, M##_w_sreset, M##_w_sstep, TOL}
+
+/* Each fixture sample fed one step at a time: after its last step the
+ * output is the reference's. The first sample runs on a new context (which
+ * starts reset), every later one after a reset, so a state left over from
+ * the sample before would show. */
+static void test_stream(void **state)
+{
+    const struct stream_case *c = *state;
+    const struct model *m = c->m;
+    struct fixture *f = fx_load(c->fixture);
+    assert_non_null(f);
+    void *ctx = m->create();
+    assert_non_null(ctx);
+    set_weights(m, ctx, f, "");
+    const struct fx_tensor *xin = fx_get(f, "input"), *out = fx_get(f, "output");
+    size_t n = xin->shape[0], width = m->in_size / c->steps;
+    assert_int_equal(m->out_size, m->outputs);
+    real *x = fx_reals(xin), *y = calloc(n * m->outputs, sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            c->reset(ctx);
+        for (size_t t = 0; t < c->steps; t++)
+            c->step(ctx, x + i * m->in_size + t * width, y + i * m->outputs);
+    }
+    double e = check_close("stream output", y, out->v, out->n, c->tol);
+    print_message("%s: %zu samples streamed, output %.2e (relative to max)\n", m->name, n, e);
+    free(x);
+    free(y);
+    m->destroy(ctx);
+    fx_free(f);
+}
+
 #endif

@@ -40,6 +40,13 @@ PARITY(embedding_lstm, 1e-5, 1e-4);
 PARITY(train_stacked, 1e-5, 1e-4);
 PARITY(train_embedding, 1e-5, 1e-4);
 
+STREAM(lstm_last, LSTM_LAST_TIMESTEPS, 1e-5);
+STREAM(stacked, STACKED_TIMESTEPS, 1e-5);
+STREAM(no_bias, NO_BIAS_TIMESTEPS, 1e-5);
+STREAM(activations, ACTIVATIONS_TIMESTEPS, 1e-5);
+STREAM(softmax_head, SOFTMAX_HEAD_TIMESTEPS, 1e-5);
+STREAM(embedding_lstm, EMBEDDING_LSTM_LENGTH, 1e-5);
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -50,6 +57,12 @@ int main(void)
         cmocka_unit_test_prestate(test_parity, (void *)&activations_parity),
         cmocka_unit_test_prestate(test_parity, (void *)&softmax_head_parity),
         cmocka_unit_test_prestate(test_parity, (void *)&embedding_lstm_parity),
+        cmocka_unit_test_prestate(test_stream, (void *)&lstm_last_stream),
+        cmocka_unit_test_prestate(test_stream, (void *)&stacked_stream),
+        cmocka_unit_test_prestate(test_stream, (void *)&no_bias_stream),
+        cmocka_unit_test_prestate(test_stream, (void *)&activations_stream),
+        cmocka_unit_test_prestate(test_stream, (void *)&softmax_head_stream),
+        cmocka_unit_test_prestate(test_stream, (void *)&embedding_lstm_stream),
         cmocka_unit_test_prestate(test_training, (void *)&train_stacked_parity),
         cmocka_unit_test_prestate(test_training, (void *)&train_embedding_parity),
     };

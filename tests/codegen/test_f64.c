@@ -16,6 +16,7 @@
 #include "lstm_seq_dense.h"
 #include "no_bias.h"
 #include "seq_softmax.h"
+#include "shared_steps.h"
 #include "sigmoid_seq.h"
 #include "softmax_head.h"
 #include "stacked.h"
@@ -263,6 +264,43 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
+/* Steps and products shared among threads change no bit: three training
+ * steps (fresh dropout masks each) on one thread and on three, whose
+ * blocks of 4 samples do not divide the batch of 18 evenly. */
+static void test_threads(void **state)
+{
+    (void)state;
+    _Static_assert(SHARED_STEPS_SHARE_STEPS == 1, "the model shares its steps");
+    shared_steps_ctx *one = shared_steps_create(), *many = shared_steps_create();
+    assert_true(one && many);
+    assert_int_equal(shared_steps_init(one, 5), LSTMC_OK);
+    assert_int_equal(shared_steps_init(many, 5), LSTMC_OK);
+    assert_int_equal(shared_steps_set_threads(many, 3), LSTMC_OK);
+    enum { B = SHARED_STEPS_BATCH };
+    static double x[B * SHARED_STEPS_INPUT_SIZE], y[B * SHARED_STEPS_OUTPUT_SIZE];
+    lstmc_rng rng;
+    lstmc_rng_seed(&rng, 9, 9);
+    for (int step = 0; step < 3; step++) {
+        for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+            x[i] = 2 * lstmc_rng_uniform(&rng) - 1;
+        for (size_t i = 0; i < sizeof y / sizeof y[0]; i++)
+            y[i] = lstmc_rng_uniform(&rng);
+        const double l1 = shared_steps_train_batch(one, x, y, B);
+        const double l3 = shared_steps_train_batch(many, x, y, B);
+        assert_memory_equal(&l1, &l3, sizeof l1);
+    }
+    assert_memory_equal(one->params.flat, many->params.flat, sizeof one->params.flat);
+    /* predict too, on a batch and a half */
+    static double px[(B + B / 2) * SHARED_STEPS_INPUT_SIZE], p1[B + B / 2], p3[B + B / 2];
+    for (size_t i = 0; i < sizeof px / sizeof px[0]; i++)
+        px[i] = 2 * lstmc_rng_uniform(&rng) - 1;
+    shared_steps_predict(one, px, p1, B + B / 2);
+    shared_steps_predict(many, px, p3, B + B / 2);
+    assert_memory_equal(p1, p3, sizeof p1);
+    shared_steps_destroy(one);
+    shared_steps_destroy(many);
+}
+
 /* Same seed: bit-identical weights after init and after training with
  * freshly drawn dropout masks. */
 static void test_determinism(void **state)
@@ -398,6 +436,13 @@ PARITY(embedding_lstm, 1e-10, 1e-10);
 PARITY(train_stacked, 1e-10, 1e-9);
 PARITY(train_embedding, 1e-10, 1e-9);
 
+STREAM(lstm_last, LSTM_LAST_TIMESTEPS, 1e-10);
+STREAM(stacked, STACKED_TIMESTEPS, 1e-10);
+STREAM(no_bias, NO_BIAS_TIMESTEPS, 1e-10);
+STREAM(activations, ACTIVATIONS_TIMESTEPS, 1e-10);
+STREAM(softmax_head, SOFTMAX_HEAD_TIMESTEPS, 1e-10);
+STREAM(embedding_lstm, EMBEDDING_LSTM_LENGTH, 1e-10);
+
 #define GRAD_CASE(M, STEP) static const struct grad_case M##_grad = {&M##_model, STEP}
 GRAD_CASE(lstm_last, H);
 GRAD_CASE(lstm_seq_dense, H);
@@ -423,6 +468,12 @@ int main(void)
         cmocka_unit_test_prestate(test_parity, (void *)&activations_parity),
         cmocka_unit_test_prestate(test_parity, (void *)&softmax_head_parity),
         cmocka_unit_test_prestate(test_parity, (void *)&embedding_lstm_parity),
+        cmocka_unit_test_prestate(test_stream, (void *)&lstm_last_stream),
+        cmocka_unit_test_prestate(test_stream, (void *)&stacked_stream),
+        cmocka_unit_test_prestate(test_stream, (void *)&no_bias_stream),
+        cmocka_unit_test_prestate(test_stream, (void *)&activations_stream),
+        cmocka_unit_test_prestate(test_stream, (void *)&softmax_head_stream),
+        cmocka_unit_test_prestate(test_stream, (void *)&embedding_lstm_stream),
         cmocka_unit_test_prestate(test_training, (void *)&train_stacked_parity),
         cmocka_unit_test_prestate(test_training, (void *)&train_embedding_parity),
         GRADCHECK(lstm_last),
@@ -446,6 +497,7 @@ int main(void)
         cmocka_unit_test_prestate(test_init, (void *)&embedding_lstm_model),
         cmocka_unit_test_prestate(test_backward_scale, (void *)&stacked_model),
         cmocka_unit_test_prestate(test_backward_scale, (void *)&embedding_lstm_model),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test_prestate(test_determinism, (void *)&dropout_stack_model),
         cmocka_unit_test_prestate(test_determinism, (void *)&tokens_mae_model),
     };

@@ -1,0 +1,302 @@
+/*
+ * gemm.c - the small matrix products of one LSTM step (lstmc.h).
+ *
+ * C += op(A) B for the shapes a time step has: a batch of rows times a
+ * kernel of some tens of kilobytes that stays in the caches from step to
+ * step. BLAS packs both operands on every call, which for these shapes
+ * costs as much as the product; here a block of 4 rows of C by up to 4
+ * vectors of columns stays in registers while k runs, B is read in place
+ * and A one element at a time.
+ *
+ * Every element of C adds its products in the order of k, (c + a0 b0) +
+ * a1 b1 ..., whichever block, vector width or tail computes it; with no
+ * contraction into FMAs (this file is built with -ffp-contract=off) the
+ * result is the plain triple loop's, bit for bit, on every machine.
+ */
+#include "gemm_impl.h"
+#include "lstmc.h"
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define LSTMC_GEMM_X86 1
+#else
+#define LSTMC_GEMM_X86 0
+#endif
+
+/* Row-major element (i, k) of op(A). */
+#define A_AT(a, lda, trans, i, k) ((trans) ? (a)[(size_t)(k) * (lda) + (i)] : (a)[(size_t)(i) * (lda) + (k)])
+
+/* The plain loop, for compilers without vector extensions. */
+#define DEFINE_GEMM_PLAIN(NAME, T)                                                          \
+    static void NAME(int ta, size_t m, size_t n, size_t k, const T *a, size_t lda,          \
+                     const T *b, size_t ldb, T *c, size_t ldc)                              \
+    {                                                                                       \
+        for (size_t i = 0; i < m; i++)                                                      \
+            for (size_t j = 0; j < n; j++) {                                                \
+                T s = c[i * ldc + j];                                                       \
+                for (size_t p = 0; p < k; p++)                                              \
+                    s = s + A_AT(a, lda, ta, i, p) * b[p * ldb + j];                        \
+                c[i * ldc + j] = s;                                                         \
+            }                                                                               \
+    }
+
+DEFINE_GEMM_PLAIN(gemm_plain_f32, float)
+DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
+
+#if defined(__GNUC__)
+
+/*
+ * One kernel: vectors of VL elements of T (V aligned, VU for loads and
+ * stores anywhere). The columns that fill whole vectors: blocks of 4 rows
+ * by Q vectors, then of 4 rows by one vector; the last rows one at a
+ * time, Q vectors and then one vector at a time. The last
+ * n % VL columns: a copy of that strip of B padded with zeros to one
+ * vector, TAIL_K rows of B at a time, so that they are vector code too
+ * (sums are still taken in the order of k). TARGET is the instruction set
+ * it is compiled for.
+ */
+#define TAIL_K 256
+/* Rows of B per pass over C: as many as fill this much, so that the
+ * rows of B a pass reads stay in the L2 cache while every row of C uses
+ * them. Large k (the weight gradients, summed over all steps of a batch)
+ * is taken in such slices, in order. */
+#define K_BLOCK_BYTES (256 * 1024)
+#define DEFINE_GEMM_KERNEL(NAME, T, VL, Q, TARGET)                                          \
+    typedef T NAME##_v __attribute__((vector_size((VL) * sizeof(T))));                      \
+    typedef T NAME##_vu __attribute__((vector_size((VL) * sizeof(T)), aligned(sizeof(T)),  \
+                                       may_alias));                                         \
+    TARGET static void NAME##_tail(int ta, size_t m, size_t j, size_t n, size_t k,          \
+                                   const T *a, size_t lda, const T *b, size_t ldb, T *c,    \
+                                   size_t ldc)                                              \
+    {                                                                                       \
+        const size_t w = n - j;                                                             \
+        NAME##_v strip[TAIL_K];                                                             \
+        for (size_t p0 = 0; p0 < k; p0 += TAIL_K) {                                         \
+            const size_t p1 = k - p0 < TAIL_K ? k : p0 + TAIL_K;                            \
+            for (size_t p = p0; p < p1; p++) {                                              \
+                T row[VL] = {0};                                                            \
+                for (size_t q = 0; q < w; q++)                                              \
+                    row[q] = b[p * ldb + j + q];                                            \
+                strip[p - p0] = *(const NAME##_vu *)row;                                    \
+            }                                                                               \
+            size_t i = 0;                                                                   \
+            for (; i + 4 <= m; i += 4) {                                                    \
+                NAME##_v acc[4];                                                            \
+                _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) {                       \
+                    T row[VL] = {0};                                                        \
+                    for (size_t q = 0; q < w; q++)                                          \
+                        row[q] = c[(i + r) * ldc + j + q];                                  \
+                    acc[r] = *(const NAME##_vu *)row;                                       \
+                }                                                                           \
+                for (size_t p = p0; p < p1; p++)                                            \
+                    _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)                     \
+                        acc[r] = acc[r] + A_AT(a, lda, ta, i + r, p) * strip[p - p0];       \
+                _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) {                       \
+                    T row[VL];                                                              \
+                    *(NAME##_vu *)row = acc[r];                                             \
+                    for (size_t q = 0; q < w; q++)                                          \
+                        c[(i + r) * ldc + j + q] = row[q];                                  \
+                }                                                                           \
+            }                                                                               \
+            for (; i < m; i++) {                                                            \
+                T row[VL] = {0};                                                            \
+                for (size_t q = 0; q < w; q++)                                              \
+                    row[q] = c[i * ldc + j + q];                                            \
+                NAME##_v acc = *(const NAME##_vu *)row;                                     \
+                for (size_t p = p0; p < p1; p++)                                            \
+                    acc = acc + A_AT(a, lda, ta, i, p) * strip[p - p0];                     \
+                *(NAME##_vu *)row = acc;                                                    \
+                for (size_t q = 0; q < w; q++)                                              \
+                    c[i * ldc + j + q] = row[q];                                            \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+    TARGET static void NAME##_block(int ta, size_t m, size_t n, size_t k, const T *a,       \
+                                    size_t lda, const T *b, size_t ldb, T *c, size_t ldc)   \
+    {                                                                                       \
+        const size_t nv = n / (VL) * (VL);                                                  \
+        size_t i = 0;                                                                       \
+        for (; i + 4 <= m; i += 4) {                                                        \
+            size_t j = 0;                                                                   \
+            for (; j + (VL) * (Q) <= nv; j += (VL) * (Q)) {                                 \
+                NAME##_v acc[4][Q];                                                         \
+                _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)                         \
+                    _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)                   \
+                        acc[r][q] = *(const NAME##_vu *)(c + (i + r) * ldc + j + (VL) * q); \
+                for (size_t p = 0; p < k; p++) {                                            \
+                    NAME##_v bv[Q];                                                         \
+                    _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)                   \
+                        bv[q] = *(const NAME##_vu *)(b + p * ldb + j + (VL) * q);           \
+                    _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) {                   \
+                        const T av = A_AT(a, lda, ta, i + r, p);                            \
+                        _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)               \
+                            acc[r][q] = acc[r][q] + av * bv[q];                             \
+                    }                                                                       \
+                }                                                                           \
+                _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)                         \
+                    _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)                   \
+                        *(NAME##_vu *)(c + (i + r) * ldc + j + (VL) * q) = acc[r][q];       \
+            }                                                                               \
+            for (; j < nv; j += (VL)) {                                                     \
+                NAME##_v acc[4];                                                            \
+                _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)                         \
+                    acc[r] = *(const NAME##_vu *)(c + (i + r) * ldc + j);                   \
+                for (size_t p = 0; p < k; p++) {                                            \
+                    const NAME##_v bv = *(const NAME##_vu *)(b + p * ldb + j);              \
+                    _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)                     \
+                        acc[r] = acc[r] + A_AT(a, lda, ta, i + r, p) * bv;                  \
+                }                                                                           \
+                _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)                         \
+                    *(NAME##_vu *)(c + (i + r) * ldc + j) = acc[r];                         \
+            }                                                                               \
+        }                                                                                   \
+        for (; i < m; i++) {                                                                \
+            size_t j = 0;                                                                   \
+            for (; j + (VL) * (Q) <= nv; j += (VL) * (Q)) {                                 \
+                NAME##_v acc[Q];                                                            \
+                _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)                       \
+                    acc[q] = *(const NAME##_vu *)(c + i * ldc + j + (VL) * q);              \
+                for (size_t p = 0; p < k; p++) {                                            \
+                    const T av = A_AT(a, lda, ta, i, p);                                    \
+                    _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)                   \
+                        acc[q] = acc[q] + av * *(const NAME##_vu *)(b + p * ldb + j + (VL) * q); \
+                }                                                                           \
+                _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)                       \
+                    *(NAME##_vu *)(c + i * ldc + j + (VL) * q) = acc[q];                    \
+            }                                                                               \
+            for (; j < nv; j += (VL)) {                                                     \
+                NAME##_v acc = *(const NAME##_vu *)(c + i * ldc + j);                       \
+                for (size_t p = 0; p < k; p++)                                              \
+                    acc = acc + A_AT(a, lda, ta, i, p) * *(const NAME##_vu *)(b + p * ldb + j); \
+                *(NAME##_vu *)(c + i * ldc + j) = acc;                                      \
+            }                                                                               \
+        }                                                                                   \
+        if (nv < n)                                                                         \
+            NAME##_tail(ta, m, nv, n, k, a, lda, b, ldb, c, ldc);                           \
+    }                                                                                       \
+    TARGET static void NAME(int ta, size_t m, size_t n, size_t k, const T *a, size_t lda,   \
+                            const T *b, size_t ldb, T *c, size_t ldc)                       \
+    {                                                                                       \
+        if (m == 0 || n == 0)                                                               \
+            return;                                                                         \
+        size_t kb = K_BLOCK_BYTES / (n * sizeof(T));                                        \
+        kb = kb < 16 ? 16 : kb;                                                             \
+        for (size_t p0 = 0; p0 < k; p0 += kb) {                                             \
+            const size_t kc = k - p0 < kb ? k - p0 : kb;                                    \
+            NAME##_block(ta, m, n, kc, ta ? a + p0 * lda : a + p0, lda, b + p0 * ldb, ldb,  \
+                         c, ldc);                                                           \
+        }                                                                                   \
+    }
+
+#if LSTMC_GEMM_X86
+/* AVX-512 holds the 4 x 4 block in 16 of its 32 registers; AVX2 a 4 x 2
+ * block in 8 of 16; the x86-64 baseline SSE2 a 4 x 2 block. */
+#define AVX512 __attribute__((target("avx512f")))
+#define AVX2 __attribute__((target("avx2")))
+DEFINE_GEMM_KERNEL(gemm_avx512_f32, float, 16, 4, AVX512)
+DEFINE_GEMM_KERNEL(gemm_avx2_f32, float, 8, 2, AVX2)
+DEFINE_GEMM_KERNEL(gemm_avx512_f64, double, 8, 4, AVX512)
+DEFINE_GEMM_KERNEL(gemm_avx2_f64, double, 4, 2, AVX2)
+#endif
+DEFINE_GEMM_KERNEL(gemm_vec_f32, float, 4, 2, )
+DEFINE_GEMM_KERNEL(gemm_vec_f64, double, 2, 2, )
+#endif
+
+int lstmc_gemm_level_max(void)
+{
+#if LSTMC_GEMM_X86
+    if (__builtin_cpu_supports("avx512f"))
+        return LSTMC_GEMM_AVX512;
+    if (__builtin_cpu_supports("avx2"))
+        return LSTMC_GEMM_AVX2;
+    return LSTMC_GEMM_VEC;
+#elif defined(__GNUC__)
+    return LSTMC_GEMM_VEC;
+#else
+    return LSTMC_GEMM_PLAIN;
+#endif
+}
+
+/* Levels above what the build or the machine has fall back to the best
+ * one below them. */
+#define DEFINE_GEMM_AT(SFX, T)                                                              \
+    void lstmc_gemm_##SFX##_at(int level, int ta, size_t m, size_t n, size_t k, const T *a, \
+                               size_t lda, const T *b, size_t ldb, T *c, size_t ldc)        \
+    {                                                                                       \
+        const int max = lstmc_gemm_level_max();                                             \
+        switch (level < max ? level : max) {                                                \
+        GEMM_X86_CASES(SFX, ta, m, n, k, a, lda, b, ldb, c, ldc)                            \
+        GEMM_VEC_CASE(SFX, ta, m, n, k, a, lda, b, ldb, c, ldc)                             \
+        default:                                                                            \
+            gemm_plain_##SFX(ta, m, n, k, a, lda, b, ldb, c, ldc);                    \
+        }                                                                                   \
+    }                                                                                       \
+    struct gemm_job_##SFX {                                                                 \
+        int level, ta;                                                                      \
+        size_t m, n, k, lda, ldb, ldc;                                                      \
+        const T *a, *b;                                                                     \
+        T *c;                                                                               \
+    };                                                                                      \
+    /* Part `part` of `parts`: a run of whole 4-row blocks of C. */                         \
+    static void gemm_part_##SFX(void *arg, unsigned part, unsigned parts)                   \
+    {                                                                                       \
+        const struct gemm_job_##SFX *j = arg;                                               \
+        const size_t blocks = (j->m + 3) / 4;                                               \
+        const size_t r0 = blocks * part / parts * 4;                                        \
+        size_t r1 = blocks * (part + 1) / parts * 4;                                        \
+        r1 = r1 < j->m ? r1 : j->m;                                                         \
+        if (r0 < r1)                                                                        \
+            lstmc_gemm_##SFX##_at(j->level, j->ta, r1 - r0, j->n, j->k,                     \
+                                  j->ta ? j->a + r0 : j->a + r0 * j->lda, j->lda, j->b,     \
+                                  j->ldb, j->c + r0 * j->ldc, j->ldc);                      \
+    }                                                                                       \
+    void lstmc_gemm_##SFX(lstmc_pool *pool, int ta, size_t m, size_t n, size_t k,           \
+                          const T *a, size_t lda, const T *b, size_t ldb, T *c, size_t ldc) \
+    {                                                                                       \
+        struct gemm_job_##SFX j = {lstmc_gemm_level_max(), ta, m, n, k, lda, ldb, ldc,      \
+                                   a, b, c};                                                \
+        if (lstmc_pool_threads(pool) > 1 && m >= 8 && (double)m * n * k >= SPLIT_MIN)       \
+            lstmc_pool_run(pool, gemm_part_##SFX, &j);                                      \
+        else                                                                                \
+            gemm_part_##SFX(&j, 0, 1);                                                      \
+    }
+
+/* Products smaller than this many multiply-adds (some 10 µs) run
+ * on the calling thread alone: waking the others would cost more. */
+#define SPLIT_MIN 1000000.0
+
+#if LSTMC_GEMM_X86
+#define GEMM_X86_CASES(SFX, ...)                 \
+    case LSTMC_GEMM_AVX512:                      \
+        gemm_avx512_##SFX(__VA_ARGS__);          \
+        break;                                   \
+    case LSTMC_GEMM_AVX2:                        \
+        gemm_avx2_##SFX(__VA_ARGS__);            \
+        break;
+#else
+#define GEMM_X86_CASES(SFX, ...)
+#endif
+#if defined(__GNUC__)
+#define GEMM_VEC_CASE(SFX, ...)                  \
+    case LSTMC_GEMM_VEC:                         \
+        gemm_vec_##SFX(__VA_ARGS__);             \
+        break;
+#else
+#define GEMM_VEC_CASE(SFX, ...)
+#endif
+
+DEFINE_GEMM_AT(f32, float)
+DEFINE_GEMM_AT(f64, double)
+
+void lstmc_transpose_f32(size_t rows, size_t cols, const float *src, float *dst)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            dst[j * rows + i] = src[i * cols + j];
+}
+
+void lstmc_transpose_f64(size_t rows, size_t cols, const double *src, double *dst)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            dst[j * rows + i] = src[i * cols + j];
+}
