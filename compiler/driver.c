@@ -266,8 +266,8 @@ static int parse_args(int argc, char **argv, struct options *o)
                 o->embed.prefix = v;
             else if (strcmp(a, "--prefix") == 0)
                 return usage_error(o->err, "--prefix takes a C identifier of at most 63 "
-                                   "characters (not a keyword, not starting with lstmc_), not "
-                                   "'%s'", v);
+                                   "characters starting with a letter (not a keyword, not "
+                                   "starting with lstmc_), not '%s'", v);
             else if (strcmp(v, "int8") == 0 || strcmp(v, "none") == 0)
                 o->embed.int8 = strcmp(v, "int8") == 0;
             else

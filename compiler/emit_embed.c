@@ -109,7 +109,9 @@ static bool is_c_keyword(const char *s)
 bool embed_prefix_ok(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 63 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+    /* a letter first: upper-cased, the prefix starts the header's macros,
+     * and names starting with '_' and a capital letter are reserved in C */
+    if (n == 0 || n > 63 || !isalpha((unsigned char)s[0]))
         return false;
     for (size_t i = 1; i < n; i++)
         if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
