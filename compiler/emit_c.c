@@ -304,12 +304,24 @@ static void gemm_bt(struct em *e, const char *M, long long N, long long K, const
         gemm(e, false, true, M, N, ks, A, lda, B, K, C, ldc, acc);
 }
 
-/* Backward's transposed copy of a parameter [rows][cols] into ctx->LAYER_SUFFIX. */
+/* Backward's transposed copy of a parameter [rows][cols] into
+ * ctx->LAYER_SUFFIX, whose rows hold ld >= rows elements. */
 static void transpose_param(struct em *e, const char *param_expr, long long rows, long long cols,
-                            const char *layer, const char *suffix)
+                            const char *layer, const char *suffix, long long ld)
 {
-    pr(e->p, "lstmc_transpose_%s(%lld, %lld, %s, &ctx->%s_%s[0][0]);", e->f32 ? "f32" : "f64",
-       rows, cols, param_expr, layer, suffix);
+    pr(e->p, "lstmc_transpose_%s(%lld, %lld, %s, &ctx->%s_%s[0][0], %lld);",
+       e->f32 ? "f32" : "f64", rows, cols, param_expr, layer, suffix, ld);
+}
+
+/* The columns of the backward product into h[n][U]: U rounded up to whole
+ * vectors (16 floats, 8 doubles), so that lstmc_gemm has no narrow tail
+ * to waste a vector on. Column j of the product reads only column j of
+ * the transposed recurrent kernel, so the extra columns, never written,
+ * give extra results that are not copied into dh. */
+static long long dh_cols(const struct em *e, long long U)
+{
+    long long v = e->f32 ? ACT_LANES : ACT_LANES / 2;
+    return (U + v - 1) / v * v;
 }
 
 static void param(char *buf, size_t size, const struct em *e, const char *which, int t)
@@ -540,9 +552,13 @@ static void lstm_buffers(struct em *e, int i)
         BUF("dout", U, "d loss / d output", "%lld", U);
     BUF("dz", T * 4 * U, "d loss / d gate inputs", "%lld, %lld", T, 4 * U);
     BUF("dh", U, "d loss / d h, carried back in time", "%lld", U);
-    if (uses_transpose(e, U))
-        pr(e->p, "%s %s_rkt[%lld][%lld]; /* the recurrent kernel transposed, for backward */", e->R,
-           L, 4 * U, U);
+    if (uses_transpose(e, U)) {
+        long long P = dh_cols(e, U);
+        pr(e->p, "%s %s_rkt[%lld][%lld]; /* the recurrent kernel transposed, for backward%s */",
+           e->R, L, 4 * U, P, P > U ? "; columns past U unused" : "");
+        if (P > U)
+            BUF("dhp", P, "the product into dh, over whole vectors", "%lld", P);
+    }
     if (i > 0 && uses_transpose(e, F))
         pr(e->p, "%s %s_kt[%lld][%lld]; /* the kernel transposed, for backward */", e->R, L,
            4 * U, F);
@@ -807,10 +823,19 @@ static void lstm_step_functions(struct em *e, int i)
     pr(p, "if (t > 0) {");
     pr(p, "/* dh[n, %lld] = dz[t][n, %lld] x recurrent_kernel^T */", U, G);
     {
-        char a[64], rkt[160];
+        char a[64], rkt[160], ks[32];
         snprintf(a, sizeof a, "dz + t * %lld", G);
         snprintf(rkt, sizeof rkt, "&ctx->%s_rkt[0][0]", L);
-        gemm_bt(e, "n", U, G, a, T * G, rk, rkt, "dh", U, false);
+        long long P = dh_cols(e, U);
+        if (uses_transpose(e, U) && P > U) {
+            snprintf(ks, sizeof ks, "%lld", G);
+            pr(p, "%s *dhp = &ctx->%s_dhp[b0][0];", R, L);
+            gemm(e, false, false, "n", P, ks, a, T * G, rkt, P, "dhp", P, false);
+            pr(p, "for (size_t b = 0; b < n; b++)");
+            pr(p, "    memcpy(dh + b * %lld, dhp + b * %lld, %lld * sizeof *dh);", U, P, U);
+        } else {
+            gemm_bt(e, "n", U, G, a, T * G, rk, rkt, "dh", U, false);
+        }
     }
     if (x->rmask >= 0) {
         pr(p, "for (size_t b = 0; b < n; b++)");
@@ -900,10 +925,10 @@ static void lstm_backward(struct em *e, int i)
     if (uses_transpose(e, U)) {
         char rk[256];
         param(rk, sizeof rk, e, "params", x->tensor[TENSOR_RECURRENT_KERNEL]);
-        transpose_param(e, rk, U, G, L, "rkt");
+        transpose_param(e, rk, U, G, L, "rkt", dh_cols(e, U));
     }
     if (i > 0 && uses_transpose(e, F))
-        transpose_param(e, k, F, G, L, "kt");
+        transpose_param(e, k, F, G, L, "kt", F);
     pr(p, "/* back through time */");
     snprintf(f, sizeof f, "%s_%s_step_back", N, L);
     time_loop(e, f, "", T, true);
@@ -1052,7 +1077,7 @@ static void dense_backward(struct em *e, int i)
         char kt[160];
         snprintf(kt, sizeof kt, "&ctx->%s_kt[0][0]", L);
         if (i > 0 && uses_transpose(e, I))
-            transpose_param(e, k, I, O, L, "kt");
+            transpose_param(e, k, I, O, L, "kt", I);
         gemm_bt(e, rows, I, O, "dz", O, k, i > 0 ? kt : NULL, "din", I, false);
     }
     pr(p, "}");

@@ -287,16 +287,16 @@ int lstmc_gemm_level_max(void)
 DEFINE_GEMM_AT(f32, float)
 DEFINE_GEMM_AT(f64, double)
 
-void lstmc_transpose_f32(size_t rows, size_t cols, const float *src, float *dst)
+void lstmc_transpose_f32(size_t rows, size_t cols, const float *src, float *dst, size_t ld)
 {
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < cols; j++)
-            dst[j * rows + i] = src[i * cols + j];
+            dst[j * ld + i] = src[i * cols + j];
 }
 
-void lstmc_transpose_f64(size_t rows, size_t cols, const double *src, double *dst)
+void lstmc_transpose_f64(size_t rows, size_t cols, const double *src, double *dst, size_t ld)
 {
     for (size_t i = 0; i < rows; i++)
         for (size_t j = 0; j < cols; j++)
-            dst[j * rows + i] = src[i * cols + j];
+            dst[j * ld + i] = src[i * cols + j];
 }

@@ -294,9 +294,10 @@ void lstmc_gemm_f64(lstmc_pool *pool, int a_trans, size_t m, size_t n, size_t k,
                     const double *a, size_t lda, const double *b, size_t ldb, double *c,
                     size_t ldc);
 
-/* dst[cols][rows] = the transpose of src[rows][cols]. */
-void lstmc_transpose_f32(size_t rows, size_t cols, const float *src, float *dst);
-void lstmc_transpose_f64(size_t rows, size_t cols, const double *src, double *dst);
+/* dst[cols][ld] = the transpose of src[rows][cols] (ld >= rows; the
+ * elements of each row of dst past rows are left as they are). */
+void lstmc_transpose_f32(size_t rows, size_t cols, const float *src, float *dst, size_t ld);
+void lstmc_transpose_f64(size_t rows, size_t cols, const double *src, double *dst, size_t ld);
 
 /* ------------------------------------------------------------------ */
 /* Optimizers (optim.c)                                                */

@@ -273,9 +273,12 @@ static void classify_lstm_step_back_rows(classify_ctx *ctx, size_t b0, size_t n,
     }
     if (t > 0) {
         /* dh[n, 50] = dz[t][n, 200] x recurrent_kernel^T */
+        classify_real *dhp = &ctx->lstm_dhp[b0][0];
         for (size_t r = 0; r < (size_t)(n); r++)
-            memset(dh + r * 50, 0, 50 * sizeof(classify_real));
-        lstmc_gemm_f32(NULL, 0, n, 50, 200, dz + t * 200, 2000, &ctx->lstm_rkt[0][0], 50, dh, 50);
+            memset(dhp + r * 64, 0, 64 * sizeof(classify_real));
+        lstmc_gemm_f32(NULL, 0, n, 64, 200, dz + t * 200, 2000, &ctx->lstm_rkt[0][0], 64, dhp, 64);
+        for (size_t b = 0; b < n; b++)
+            memcpy(dh + b * 50, dhp + b * 64, 50 * sizeof *dh);
     }
 }
 
@@ -419,7 +422,7 @@ static void classify_lstm_backward(classify_ctx *ctx, const classify_real *in, c
     memset(ctx->lstm_dh, 0, n * sizeof ctx->lstm_dh[0]);
     memset(ctx->lstm_dc, 0, n * sizeof ctx->lstm_dc[0]);
     /* the kernels transposed, for the products by their transposes */
-    lstmc_transpose_f32(50, 200, &ctx->params.lstm_recurrent_kernel[0][0], &ctx->lstm_rkt[0][0]);
+    lstmc_transpose_f32(50, 200, &ctx->params.lstm_recurrent_kernel[0][0], &ctx->lstm_rkt[0][0], 64);
     /* back through time */
     classify_lstm_step_back(ctx, n, 9);
     classify_lstm_step_back(ctx, n, 8);
@@ -542,9 +545,12 @@ static void classify_lstm_1_step_back_rows(classify_ctx *ctx, size_t b0, size_t 
     }
     if (t > 0) {
         /* dh[n, 50] = dz[t][n, 200] x recurrent_kernel^T */
+        classify_real *dhp = &ctx->lstm_1_dhp[b0][0];
         for (size_t r = 0; r < (size_t)(n); r++)
-            memset(dh + r * 50, 0, 50 * sizeof(classify_real));
-        lstmc_gemm_f32(NULL, 0, n, 50, 200, dz + t * 200, 2000, &ctx->lstm_1_rkt[0][0], 50, dh, 50);
+            memset(dhp + r * 64, 0, 64 * sizeof(classify_real));
+        lstmc_gemm_f32(NULL, 0, n, 64, 200, dz + t * 200, 2000, &ctx->lstm_1_rkt[0][0], 64, dhp, 64);
+        for (size_t b = 0; b < n; b++)
+            memcpy(dh + b * 50, dhp + b * 64, 50 * sizeof *dh);
     }
 }
 
@@ -704,8 +710,8 @@ static void classify_lstm_1_backward(classify_ctx *ctx, const classify_real *in,
     memset(ctx->lstm_1_dh, 0, n * sizeof ctx->lstm_1_dh[0]);
     memset(ctx->lstm_1_dc, 0, n * sizeof ctx->lstm_1_dc[0]);
     /* the kernels transposed, for the products by their transposes */
-    lstmc_transpose_f32(50, 200, &ctx->params.lstm_1_recurrent_kernel[0][0], &ctx->lstm_1_rkt[0][0]);
-    lstmc_transpose_f32(50, 200, &ctx->params.lstm_1_kernel[0][0], &ctx->lstm_1_kt[0][0]);
+    lstmc_transpose_f32(50, 200, &ctx->params.lstm_1_recurrent_kernel[0][0], &ctx->lstm_1_rkt[0][0], 64);
+    lstmc_transpose_f32(50, 200, &ctx->params.lstm_1_kernel[0][0], &ctx->lstm_1_kt[0][0], 50);
     /* back through time */
     classify_lstm_1_step_back(ctx, n, 9);
     classify_lstm_1_step_back(ctx, n, 8);
@@ -762,7 +768,7 @@ static void classify_dense_backward(classify_ctx *ctx, const classify_real *in, 
             ctx->grads.dense_bias[j] += dz[r * 25 + j];
     if (din) {
         /* din[n * 1, 50] = dz x kernel^T */
-        lstmc_transpose_f32(50, 25, &ctx->params.dense_kernel[0][0], &ctx->dense_kt[0][0]);
+        lstmc_transpose_f32(50, 25, &ctx->params.dense_kernel[0][0], &ctx->dense_kt[0][0], 50);
         for (size_t r = 0; r < (size_t)(n * 1); r++)
             memset(din + r * 50, 0, 50 * sizeof(classify_real));
         lstmc_gemm_f32(ctx->pool, 0, n * 1, 50, 25, dz, 25, &ctx->dense_kt[0][0], 50, din, 50);
@@ -808,7 +814,7 @@ static void classify_dense_1_backward(classify_ctx *ctx, const classify_real *in
             ctx->grads.dense_1_bias[j] += dz[r * 5 + j];
     if (din) {
         /* din[n * 1, 25] = dz x kernel^T */
-        lstmc_transpose_f32(25, 5, &ctx->params.dense_1_kernel[0][0], &ctx->dense_1_kt[0][0]);
+        lstmc_transpose_f32(25, 5, &ctx->params.dense_1_kernel[0][0], &ctx->dense_1_kt[0][0], 25);
         for (size_t r = 0; r < (size_t)(n * 1); r++)
             memset(din + r * 25, 0, 25 * sizeof(classify_real));
         lstmc_gemm_f32(ctx->pool, 0, n * 1, 25, 5, dz, 5, &ctx->dense_1_kt[0][0], 25, din, 25);

@@ -80,7 +80,8 @@ typedef struct classify_ctx {
     classify_real lstm_dout[CLASSIFY_BATCH][500]; /* [BATCH][10, 50]: d loss / d output */
     classify_real lstm_dz[CLASSIFY_BATCH][2000]; /* [BATCH][10, 200]: d loss / d gate inputs */
     classify_real lstm_dh[CLASSIFY_BATCH][50]; /* [BATCH][50]: d loss / d h, carried back in time */
-    classify_real lstm_rkt[200][50]; /* the recurrent kernel transposed, for backward */
+    classify_real lstm_rkt[200][64]; /* the recurrent kernel transposed, for backward; columns past U unused */
+    classify_real lstm_dhp[CLASSIFY_BATCH][64]; /* [BATCH][64]: the product into dh, over whole vectors */
     classify_real lstm_dc[CLASSIFY_BATCH][50]; /* [BATCH][50]: d loss / d c, carried back in time */
     /* lstm_1: LSTM, 50 units */
     classify_real lstm_1_gates[CLASSIFY_BATCH][2000]; /* [BATCH][10, 200]: i, f, c, o after activation */
@@ -92,7 +93,8 @@ typedef struct classify_ctx {
     classify_real lstm_1_dout[CLASSIFY_BATCH][50]; /* [BATCH][50]: d loss / d output */
     classify_real lstm_1_dz[CLASSIFY_BATCH][2000]; /* [BATCH][10, 200]: d loss / d gate inputs */
     classify_real lstm_1_dh[CLASSIFY_BATCH][50]; /* [BATCH][50]: d loss / d h, carried back in time */
-    classify_real lstm_1_rkt[200][50]; /* the recurrent kernel transposed, for backward */
+    classify_real lstm_1_rkt[200][64]; /* the recurrent kernel transposed, for backward; columns past U unused */
+    classify_real lstm_1_dhp[CLASSIFY_BATCH][64]; /* [BATCH][64]: the product into dh, over whole vectors */
     classify_real lstm_1_kt[200][50]; /* the kernel transposed, for backward */
     classify_real lstm_1_dc[CLASSIFY_BATCH][50]; /* [BATCH][50]: d loss / d c, carried back in time */
     /* dense: Dense, 25 units, relu */

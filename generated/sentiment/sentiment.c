@@ -316,9 +316,12 @@ static void sentiment_lstm_step_back_rows(sentiment_ctx *ctx, size_t b0, size_t 
     }
     if (t > 0) {
         /* dh[n, 100] = dz[t][n, 400] x recurrent_kernel^T */
+        sentiment_real *dhp = &ctx->lstm_dhp[b0][0];
         for (size_t r = 0; r < (size_t)(n); r++)
-            memset(dh + r * 100, 0, 100 * sizeof(sentiment_real));
-        lstmc_gemm_f32(NULL, 0, n, 100, 400, dz + t * 400, 40000, &ctx->lstm_rkt[0][0], 100, dh, 100);
+            memset(dhp + r * 112, 0, 112 * sizeof(sentiment_real));
+        lstmc_gemm_f32(NULL, 0, n, 112, 400, dz + t * 400, 40000, &ctx->lstm_rkt[0][0], 112, dhp, 112);
+        for (size_t b = 0; b < n; b++)
+            memcpy(dh + b * 100, dhp + b * 112, 100 * sizeof *dh);
         for (size_t b = 0; b < n; b++)
             for (size_t j = 0; j < 100; j++)
                 dh[b * 100 + j] *= ctx->mask[b0 + b][256 + j];
@@ -524,8 +527,8 @@ static void sentiment_lstm_backward(sentiment_ctx *ctx, const sentiment_real *in
     memset(ctx->lstm_dh, 0, n * sizeof ctx->lstm_dh[0]);
     memset(ctx->lstm_dc, 0, n * sizeof ctx->lstm_dc[0]);
     /* the kernels transposed, for the products by their transposes */
-    lstmc_transpose_f32(100, 400, &ctx->params.lstm_recurrent_kernel[0][0], &ctx->lstm_rkt[0][0]);
-    lstmc_transpose_f32(128, 400, &ctx->params.lstm_kernel[0][0], &ctx->lstm_kt[0][0]);
+    lstmc_transpose_f32(100, 400, &ctx->params.lstm_recurrent_kernel[0][0], &ctx->lstm_rkt[0][0], 112);
+    lstmc_transpose_f32(128, 400, &ctx->params.lstm_kernel[0][0], &ctx->lstm_kt[0][0], 128);
     /* back through time */
     sentiment_lstm_step_back(ctx, n, 99);
     sentiment_lstm_step_back(ctx, n, 98);
@@ -595,7 +598,7 @@ static void sentiment_dense_backward(sentiment_ctx *ctx, const sentiment_real *i
             ctx->grads.dense_bias[j] += dz[r * 1 + j];
     if (din) {
         /* din[n * 1, 100] = dz x kernel^T */
-        lstmc_transpose_f32(100, 1, &ctx->params.dense_kernel[0][0], &ctx->dense_kt[0][0]);
+        lstmc_transpose_f32(100, 1, &ctx->params.dense_kernel[0][0], &ctx->dense_kt[0][0], 100);
         for (size_t r = 0; r < (size_t)(n * 1); r++)
             memset(din + r * 100, 0, 100 * sizeof(sentiment_real));
         lstmc_gemm_f32(ctx->pool, 0, n * 1, 100, 1, dz, 1, &ctx->dense_kt[0][0], 100, din, 100);

@@ -83,7 +83,8 @@ typedef struct sentiment_ctx {
     sentiment_real lstm_dout[SENTIMENT_BATCH][100]; /* [BATCH][100]: d loss / d output */
     sentiment_real lstm_dz[SENTIMENT_BATCH][40000]; /* [BATCH][100, 400]: d loss / d gate inputs */
     sentiment_real lstm_dh[SENTIMENT_BATCH][100]; /* [BATCH][100]: d loss / d h, carried back in time */
-    sentiment_real lstm_rkt[400][100]; /* the recurrent kernel transposed, for backward */
+    sentiment_real lstm_rkt[400][112]; /* the recurrent kernel transposed, for backward; columns past U unused */
+    sentiment_real lstm_dhp[SENTIMENT_BATCH][112]; /* [BATCH][112]: the product into dh, over whole vectors */
     sentiment_real lstm_kt[400][128]; /* the kernel transposed, for backward */
     sentiment_real lstm_dc[SENTIMENT_BATCH][100]; /* [BATCH][100]: d loss / d c, carried back in time */
     /* dense: Dense, 1 unit, sigmoid */

@@ -255,9 +255,12 @@ static void vowels_lstm_step_back_rows(vowels_ctx *ctx, size_t b0, size_t n, siz
     }
     if (t > 0) {
         /* dh[n, 100] = dz[t][n, 400] x recurrent_kernel^T */
+        vowels_real *dhp = &ctx->lstm_dhp[b0][0];
         for (size_t r = 0; r < (size_t)(n); r++)
-            memset(dh + r * 100, 0, 100 * sizeof(vowels_real));
-        lstmc_gemm_f32(NULL, 0, n, 100, 400, dz + t * 400, 11600, &ctx->lstm_rkt[0][0], 100, dh, 100);
+            memset(dhp + r * 112, 0, 112 * sizeof(vowels_real));
+        lstmc_gemm_f32(NULL, 0, n, 112, 400, dz + t * 400, 11600, &ctx->lstm_rkt[0][0], 112, dhp, 112);
+        for (size_t b = 0; b < n; b++)
+            memcpy(dh + b * 100, dhp + b * 112, 100 * sizeof *dh);
     }
 }
 
@@ -460,7 +463,7 @@ static void vowels_lstm_backward(vowels_ctx *ctx, const vowels_real *in, vowels_
     memset(ctx->lstm_dh, 0, n * sizeof ctx->lstm_dh[0]);
     memset(ctx->lstm_dc, 0, n * sizeof ctx->lstm_dc[0]);
     /* the kernels transposed, for the products by their transposes */
-    lstmc_transpose_f32(100, 400, &ctx->params.lstm_recurrent_kernel[0][0], &ctx->lstm_rkt[0][0]);
+    lstmc_transpose_f32(100, 400, &ctx->params.lstm_recurrent_kernel[0][0], &ctx->lstm_rkt[0][0], 112);
     /* back through time */
     vowels_lstm_step_back(ctx, n, 28);
     vowels_lstm_step_back(ctx, n, 27);
@@ -545,7 +548,7 @@ static void vowels_dense_backward(vowels_ctx *ctx, const vowels_real *in, vowels
             ctx->grads.dense_bias[j] += dz[r * 9 + j];
     if (din) {
         /* din[n * 1, 100] = dz x kernel^T */
-        lstmc_transpose_f32(100, 9, &ctx->params.dense_kernel[0][0], &ctx->dense_kt[0][0]);
+        lstmc_transpose_f32(100, 9, &ctx->params.dense_kernel[0][0], &ctx->dense_kt[0][0], 100);
         for (size_t r = 0; r < (size_t)(n * 1); r++)
             memset(din + r * 100, 0, 100 * sizeof(vowels_real));
         lstmc_gemm_f32(ctx->pool, 0, n * 1, 100, 9, dz, 9, &ctx->dense_kt[0][0], 100, din, 100);

@@ -74,7 +74,8 @@ typedef struct vowels_ctx {
     vowels_real lstm_dout[VOWELS_BATCH][100]; /* [BATCH][100]: d loss / d output */
     vowels_real lstm_dz[VOWELS_BATCH][11600]; /* [BATCH][29, 400]: d loss / d gate inputs */
     vowels_real lstm_dh[VOWELS_BATCH][100]; /* [BATCH][100]: d loss / d h, carried back in time */
-    vowels_real lstm_rkt[400][100]; /* the recurrent kernel transposed, for backward */
+    vowels_real lstm_rkt[400][112]; /* the recurrent kernel transposed, for backward; columns past U unused */
+    vowels_real lstm_dhp[VOWELS_BATCH][112]; /* [BATCH][112]: the product into dh, over whole vectors */
     vowels_real lstm_dc[VOWELS_BATCH][100]; /* [BATCH][100]: d loss / d c, carried back in time */
     /* dense: Dense, 9 units, softmax */
     vowels_real dense_z[VOWELS_BATCH][9]; /* [BATCH][9]: before the activation (logits) */

@@ -50,10 +50,14 @@ static void test_by_hand(void **state)
         assert_memory_equal(c, want, sizeof want);
         assert_memory_equal(ct, want, sizeof want);
     }
-    float t[6];
+    float t[6], tp[9] = {0, 0, 9, 0, 0, 9, 0, 0, 9};
     const float src[] = {1, 2, 3, 4, 5, 6}, tw[] = {1, 4, 2, 5, 3, 6};
-    lstmc_transpose_f32(2, 3, src, t);
+    const float tpw[] = {1, 4, 9, 2, 5, 9, 3, 6, 9};
+    lstmc_transpose_f32(2, 3, src, t, 2);
     assert_memory_equal(t, tw, sizeof tw);
+    /* rows of 3: the third element of each is left alone */
+    lstmc_transpose_f32(2, 3, src, tp, 3);
+    assert_memory_equal(tp, tpw, sizeof tpw);
 }
 
 /* Small integers times powers of two would make every order agree; these
