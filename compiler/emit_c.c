@@ -46,6 +46,10 @@ enum { AXPY_DEPTH = 8, AXPY_ROWS = 4 };
 /* Floats in the widest vector (AVX-512): the LSTM's activation loops run over
  * a multiple of it (half for doubles). */
 enum { ACT_LANES = 16 };
+/* Multiply-adds of a time step's recurrent product from which the steps
+ * are shared among the threads: runtime/gemm.c's SPLIT_MIN, the size from
+ * which a product pays for waking them. */
+#define SHARE_STEP_MIN 1e6
 /* Parameters from which the Adam step is shared among the threads: below,
  * waking them would cost more than the pass. */
 enum { ADAM_SHARE_MIN = 1 << 18 };
@@ -677,15 +681,16 @@ static void lstm_stream_step(struct em *e, int i)
     pr_blank(p);
 }
 
-/* Whether a time step's products are large enough (a million
- * multiply-adds, what lstmc_gemm splits) that more threads pay. */
+/* Whether a time step's products are large enough (SHARE_STEP_MIN
+ * multiply-adds) that more threads pay. */
 static bool share_steps(const struct em *e)
 {
     if (!e->blas)
         return false;
     for (int i = 0; i < e->m->nlayers; i++) {
         const struct layer *l = e->m->layers[i].l;
-        if (l->kind == LAYER_LSTM && (double)e->m->batch * l->units * 4 * l->units >= 1e6)
+        if (l->kind == LAYER_LSTM &&
+            (double)e->m->batch * l->units * 4 * l->units >= SHARE_STEP_MIN)
             return true;
     }
     return false;

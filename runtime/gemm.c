@@ -219,16 +219,23 @@ int lstmc_gemm_level_max(void)
 /* Levels above what the build or the machine has fall back to the best
  * one below them. */
 #define DEFINE_GEMM_AT(SFX, T)                                                              \
+    /* The kernel of a level the machine has. */                                            \
+    static void gemm_level_##SFX(int level, int ta, size_t m, size_t n, size_t k,           \
+                                 const T *a, size_t lda, const T *b, size_t ldb, T *c,      \
+                                 size_t ldc)                                                \
+    {                                                                                       \
+        switch (level) {                                                                    \
+        GEMM_X86_CASES(SFX, ta, m, n, k, a, lda, b, ldb, c, ldc)                            \
+        GEMM_VEC_CASE(SFX, ta, m, n, k, a, lda, b, ldb, c, ldc)                             \
+        default:                                                                            \
+            gemm_plain_##SFX(ta, m, n, k, a, lda, b, ldb, c, ldc);                          \
+        }                                                                                   \
+    }                                                                                       \
     void lstmc_gemm_##SFX##_at(int level, int ta, size_t m, size_t n, size_t k, const T *a, \
                                size_t lda, const T *b, size_t ldb, T *c, size_t ldc)        \
     {                                                                                       \
         const int max = lstmc_gemm_level_max();                                             \
-        switch (level < max ? level : max) {                                                \
-        GEMM_X86_CASES(SFX, ta, m, n, k, a, lda, b, ldb, c, ldc)                            \
-        GEMM_VEC_CASE(SFX, ta, m, n, k, a, lda, b, ldb, c, ldc)                             \
-        default:                                                                            \
-            gemm_plain_##SFX(ta, m, n, k, a, lda, b, ldb, c, ldc);                    \
-        }                                                                                   \
+        gemm_level_##SFX(level < max ? level : max, ta, m, n, k, a, lda, b, ldb, c, ldc);   \
     }                                                                                       \
     struct gemm_job_##SFX {                                                                 \
         int level, ta;                                                                      \
@@ -245,9 +252,9 @@ int lstmc_gemm_level_max(void)
         size_t r1 = blocks * (part + 1) / parts * 4;                                        \
         r1 = r1 < j->m ? r1 : j->m;                                                         \
         if (r0 < r1)                                                                        \
-            lstmc_gemm_##SFX##_at(j->level, j->ta, r1 - r0, j->n, j->k,                     \
-                                  j->ta ? j->a + r0 : j->a + r0 * j->lda, j->lda, j->b,     \
-                                  j->ldb, j->c + r0 * j->ldc, j->ldc);                      \
+            gemm_level_##SFX(j->level, j->ta, r1 - r0, j->n, j->k,                          \
+                             j->ta ? j->a + r0 : j->a + r0 * j->lda, j->lda, j->b, j->ldb,  \
+                             j->c + r0 * j->ldc, j->ldc);                                   \
     }                                                                                       \
     void lstmc_gemm_##SFX(lstmc_pool *pool, int ta, size_t m, size_t n, size_t k,           \
                           const T *a, size_t lda, const T *b, size_t ldb, T *c, size_t ldc) \
@@ -261,7 +268,8 @@ int lstmc_gemm_level_max(void)
     }
 
 /* Products smaller than this many multiply-adds (some 10 µs) run
- * on the calling thread alone: waking the others would cost more. */
+ * on the calling thread alone: waking the others would cost more.
+ * compiler/emit_c.c's SHARE_STEP_MIN is the same size for whole steps. */
 #define SPLIT_MIN 1000000.0
 
 #if LSTMC_GEMM_X86

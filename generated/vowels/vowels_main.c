@@ -101,6 +101,23 @@ static int fail(const char *fmt, const char *arg)
     return 1;
 }
 
+/* A context whose products use `threads` threads (0: the model's default,
+ * VOWELS_SHARE_STEPS); NULL after saying why. */
+static vowels_ctx *vowels_program_ctx(unsigned threads)
+{
+    vowels_ctx *ctx = vowels_create();
+    if (!ctx) {
+        fail("out of memory%s", "");
+        return NULL;
+    }
+    if (vowels_set_threads(ctx, threads) != LSTMC_OK) {
+        fail("cannot start the threads of the products%s", "");
+        vowels_destroy(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 static int report(const lstmc_error *err, lstmc_status st)
 {
     if (err->row > 0)
@@ -237,15 +254,9 @@ static int cmd_predict(int argc, char **argv)
     memset(&err, 0, sizeof err);
     vowels_real *x = NULL, *y = NULL;
     size_t n = 0;
-    vowels_ctx *ctx = vowels_create();
-    if (!ctx) {
-        fail("out of memory%s", "");
+    vowels_ctx *ctx = vowels_program_ctx(0);
+    if (!ctx)
         goto done;
-    }
-    if (vowels_set_threads(ctx, 0) != LSTMC_OK) {
-        fail("cannot start the threads of the products%s", "");
-        goto done;
-    }
     lstmc_status st = vowels_load(ctx, weights, &err);
     if (st == LSTMC_OK)
         st = read_arrays(input, VOWELS_INPUT_SIZE, TOKEN_BOUND, &x, &n, &err);
@@ -321,15 +332,9 @@ static int cmd_fit(int argc, char **argv)
     memset(&err, 0, sizeof err);
     vowels_real *x = NULL, *y = NULL, *xb = NULL, *yb = NULL;
     size_t *idx = NULL, n = 0, ny = 0;
-    vowels_ctx *ctx = vowels_create();
-    if (!ctx) {
-        fail("out of memory%s", "");
+    vowels_ctx *ctx = vowels_program_ctx(0);
+    if (!ctx)
         goto done;
-    }
-    if (vowels_set_threads(ctx, 0) != LSTMC_OK) {
-        fail("cannot start the threads of the products%s", "");
-        goto done;
-    }
     lstmc_status st = read_arrays(xpath, VOWELS_INPUT_SIZE, TOKEN_BOUND, &x, &n, &err);
     if (st == LSTMC_OK)
         st = read_arrays(ypath, VOWELS_OUTPUT_SIZE, 0, &y, &ny, &err);
@@ -654,6 +659,11 @@ static int cmd_train(int argc, char **argv)
                         num == &seed ? "non-negative" : "positive", v);
                 return TRAIN_USAGE;
             }
+            if (num == &threads && threads > LSTMC_POOL_MAX_THREADS) {
+                fprintf(stderr, PROGRAM ": error: --threads takes at most %d, not '%s'\n",
+                        LSTMC_POOL_MAX_THREADS, v);
+                return TRAIN_USAGE;
+            }
         }
     }
     if (ck_path && !ck_every && !resume)
@@ -700,7 +710,8 @@ static int cmd_train(int argc, char **argv)
     status = TRAIN_OUTPUT;
     if (batch > nfit)
         batch = nfit;
-    ctx = vowels_create();
+    if (!(ctx = vowels_program_ctx((unsigned)threads)))
+        goto done;
     x = to_real(data.x_train, n * VOWELS_INPUT_SIZE);
     y = to_real(data.y_train, n * VOWELS_OUTPUT_SIZE);
     xt = to_real(data.x_test, data.n_test * VOWELS_INPUT_SIZE);
@@ -710,13 +721,8 @@ static int cmd_train(int argc, char **argv)
     loss = calloc(epochs, sizeof *loss);
     val_loss = calloc(epochs, sizeof *val_loss);
     best = ES_RESTORE ? calloc(1, sizeof *best) : NULL;
-    if (!ctx || !x || !y || !xt || !idx || !xb || !yb || !loss || !val_loss ||
-        (ES_RESTORE && !best)) {
+    if (!x || !y || !xt || !idx || !xb || !yb || !loss || !val_loss || (ES_RESTORE && !best)) {
         fail("out of memory%s", "");
-        goto done;
-    }
-    if (vowels_set_threads(ctx, (unsigned)threads) != LSTMC_OK) {
-        fail("cannot start the threads of the products (--threads)%s", "");
         goto done;
     }
     if ((st = vowels_init(ctx, seed)) != LSTMC_OK) {
@@ -958,14 +964,8 @@ static int predict_raw(const char *dir, const char *data, const char *text, cons
     char wpath[4200];
     lstmc_status st = lstmc_pipeline_load_state(&state, spec, dir, &err);
     if (st == LSTMC_OK) {
-        if (!(ctx = vowels_create())) {
-            fail("out of memory%s", "");
+        if (!(ctx = vowels_program_ctx(0)))
             goto done;
-        }
-        if (vowels_set_threads(ctx, 0) != LSTMC_OK) {
-            fail("cannot start the threads of the products%s", "");
-            goto done;
-        }
         snprintf(wpath, sizeof wpath, "%s/weights.safetensors", dir);
         st = vowels_load(ctx, wpath, &err);
     }

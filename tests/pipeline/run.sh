@@ -350,6 +350,9 @@ predict-bad-usage)
     expect_error 2 predict-text-usage
     predict forecast --data "$data/airline-60.csv" --weights "$work/w.safetensors"
     expect_error 2 predict-mixed-usage
+    # a thread count past the pool's limit is refused, not truncated
+    train forecast --threads 4294967298 --out "$work/res"
+    expect_error 2 train-threads-usage
     ;;
 checkpoint-kill)
     # kill -9 in the middle of training with checkpoints, then --resume:
