@@ -34,6 +34,8 @@ struct em {
     bool f32;
     bool blas;
     const char *pool;   /* the lstmc_pool expression products are given */
+    long long row_n[16]; /* the column counts that have a row kernel (row_kernels) */
+    int nrow;
 };
 
 #define LL(v) ((long long)(v))
@@ -210,6 +212,129 @@ static long long max_rows(const char *M)
     return *endp == '\0' ? v : AXPY_ROWS;
 }
 
+/* Vectors of a row kernel's widest accumulators (AVX-512), and the most
+ * of them one pass over k keeps in registers (of 32). */
+enum { ROW_VECTOR_BYTES = 64, ROW_CHUNK_VECTORS = 16 };
+
+static bool has_row_kernel(const struct em *e, long long N)
+{
+    for (int r = 0; r < e->nrow; r++)
+        if (e->row_n[r] == N)
+            return true;
+    return false;
+}
+
+/* The accumulators of columns [j0, j0 + nv vectors + tail) of a row kernel:
+ * what to declare, load, add to and store, printed per phase. */
+static void row_chunk(struct em *e, long long j0, long long nv, long long tail)
+{
+    struct printer *p = e->p;
+    const char *N = e->n, *R = e->R;
+    long long vl = ROW_VECTOR_BYTES / (e->f32 ? 4 : 8), half = 0, quarter = 0;
+    if (tail >= vl / 2)
+        half = vl / 2, tail -= vl / 2;
+    if (tail >= vl / 4)
+        quarter = vl / 4, tail -= vl / 4;
+    long long jh = j0 + nv * vl, jq = jh + half, js = jq + quarter;
+    char j0s[32] = "";
+    if (j0)
+        snprintf(j0s, sizeof j0s, "%lld + ", j0);
+    pr(p, "{");
+    if (nv)
+        pr(p, "%s_v64 acc[%lld];", N, nv);
+    if (half)
+        pr(p, "%s_v32 acch = *(const %s_v32 *)(c + %lld);", N, N, jh);
+    if (quarter)
+        pr(p, "%s_v16 accq = *(const %s_v16 *)(c + %lld);", N, N, jq);
+    for (long long s = 0; s < tail; s++)
+        pr(p, "%s accs%lld = c[%lld];", R, s, js + s);
+    if (nv) {
+        pr(p, "for (int v = 0; v < %lld; v++)", nv);
+        pr(p, "    acc[v] = *(const %s_v64 *)(c + %s%lld * v);", N, j0s, vl);
+    }
+    pr(p, "for (size_t p = 0; p < k; p++) {");
+    pr(p, "const %s ap = a[p];", R);
+    pr(p, "const %s *restrict bp = b + p * ldb;", R);
+    if (nv) {
+        pr(p, "for (int v = 0; v < %lld; v++)", nv);
+        pr(p, "    acc[v] = acc[v] + ap * *(const %s_v64 *)(bp + %s%lld * v);", N, j0s, vl);
+    }
+    if (half)
+        pr(p, "acch = acch + ap * *(const %s_v32 *)(bp + %lld);", N, jh);
+    if (quarter)
+        pr(p, "accq = accq + ap * *(const %s_v16 *)(bp + %lld);", N, jq);
+    for (long long s = 0; s < tail; s++)
+        pr(p, "accs%lld = accs%lld + ap * bp[%lld];", s, s, js + s);
+    pr(p, "}");
+    if (nv) {
+        pr(p, "for (int v = 0; v < %lld; v++)", nv);
+        pr(p, "    *(%s_v64 *)(c + %s%lld * v) = acc[v];", N, j0s, vl);
+    }
+    if (half)
+        pr(p, "*(%s_v32 *)(c + %lld) = acch;", N, jh);
+    if (quarter)
+        pr(p, "*(%s_v16 *)(c + %lld) = accq;", N, jq);
+    for (long long s = 0; s < tail; s++)
+        pr(p, "c[%lld] = accs%lld;", js + s, s);
+    pr(p, "}");
+}
+
+/*
+ * Row kernels: c[0, N) += a[0, k) x b[k][N] for one row, the row of c in
+ * AVX-512 registers while k runs (at most ROW_CHUNK_VECTORS vectors per
+ * pass), B read in place. The products of one row are what a batch-1 step
+ * and the stream spend their time on; the loops keep c in memory and go
+ * through it once per AXPY_DEPTH rows of B. Each element still adds its
+ * products in the order of k without contraction, so the bits are the
+ * loops'. One kernel per column count of the LSTMs whose steps run one row
+ * at a time (batch 1, or the stream), used when the CPU has AVX-512.
+ */
+static int stream_layer(const struct ir_model *m);
+
+static void row_kernels(struct em *e)
+{
+    struct printer *p = e->p;
+    const struct ir_model *m = e->m;
+    const char *N = e->n, *U = e->up, *R = e->R;
+    long long vl = ROW_VECTOR_BYTES / (e->f32 ? 4 : 8);
+    e->nrow = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        long long G = 4 * LL(m->layers[i].l->units);
+        if (m->layers[i].l->kind != LAYER_LSTM || (e->blas && i > stream_layer(m)) || G < vl ||
+            has_row_kernel(e, G) || e->nrow == (int)(sizeof e->row_n / sizeof e->row_n[0]))
+            continue;
+        e->row_n[e->nrow++] = G;
+    }
+    if (!e->nrow)
+        return;
+    pr(p, "/* Row kernels: c[0, N) += a[0, k) x b[k][N] for one row, the row of c in");
+    pr(p, " * vector registers while k runs; each element adds its products in the");
+    pr(p, " * order of k, as the loops do: the same bits. The loops call them when the");
+    pr(p, " * CPU has AVX-512, in the version %s_TARGETS compiled for it. */", U);
+    pr(p, "#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) && !defined(LSTMC_NO_TARGET_CLONES)");
+    pr(p, "#define %s_ROW_KERNELS 1", U);
+    pr(p, "typedef %s %s_v64 __attribute__((vector_size(64), aligned(sizeof(%s)), may_alias));", R, N, R);
+    pr(p, "typedef %s %s_v32 __attribute__((vector_size(32), aligned(sizeof(%s)), may_alias));", R, N, R);
+    pr(p, "typedef %s %s_v16 __attribute__((vector_size(16), aligned(sizeof(%s)), may_alias));", R, N, R);
+    for (int r = 0; r < e->nrow; r++) {
+        long long n = e->row_n[r], V = n / vl, tail = n % vl;
+        long long chunks = V ? (V + ROW_CHUNK_VECTORS - 1) / ROW_CHUNK_VECTORS : 1;
+        pr_blank(p);
+        pr(p, "static inline void %s_row_%lld(size_t k, const %s *restrict a, const %s *restrict b, size_t ldb,", N, n, R, R);
+        pr(p, "    %s *restrict c)", R);
+        pr(p, "{");
+        for (long long ch = 0; ch < chunks; ch++) {
+            long long v0 = V * ch / chunks, v1 = V * (ch + 1) / chunks;
+            row_chunk(e, v0 * vl, v1 - v0, ch + 1 == chunks ? tail : 0);
+        }
+        pr(p, "}");
+    }
+    pr(p, "#else");
+    pr(p, "#define %s_ROW_KERNELS 0", U);
+    pr(p, "#endif");
+    pr_blank(p);
+}
+
 /* Products go to the runtime's register-blocked kernel (lstmc_gemm),
  * which needs no packing and beats BLAS on the shapes of LSTM training,
  * unless the rows of B are so long (N above 4096 floats) that too few of
@@ -288,6 +413,16 @@ static void gemm(struct em *e, bool ta, bool tb, const char *M, long long N, con
         pr(p, "for (; i < (size_t)(%s); i++) {", M);
     } else {
         pr(p, "for (size_t i = 0; i < %s; i++) {", M);
+    }
+    if (!ta && has_row_kernel(e, N)) {
+        pr(p, "#if %s_ROW_KERNELS", e->up);
+        pr(p, "if (__builtin_cpu_supports(\"avx512f\")) {");
+        if (!acc)
+            pr(p, "memset(pc + i * %lld, 0, %lld * sizeof *pc);", ldc, N);
+        pr(p, "%s_row_%lld(%s, pa + i * %lld, pb, %lld, pc + i * %lld);", e->n, N, K, lda, ldb, ldc);
+        pr(p, "continue;");
+        pr(p, "}");
+        pr(p, "#endif");
     }
     axpy_rows(e, 1, ta, N, K, lda, ldb, ldc, acc);
     pr(p, "}");
@@ -1688,6 +1823,7 @@ static void emit_source(struct em *e, const char *version)
     pr(p, "};");
     pr_blank(p);
     emit_activations(e, used_activations(m));
+    row_kernels(e);
     if (m->tokens) {
         pr(p, "/* A token id as a row index; ids outside [0, vocab) read as 0. */");
         pr(p, "static inline size_t %s_token(%s id, size_t vocab)", N, R);

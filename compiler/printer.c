@@ -41,7 +41,8 @@ void pr(struct printer *p, const char *fmt, ...)
         line[--n] = '\0';
     if (line[0] == '}' && p->indent > 0)
         p->indent--;
-    if (n > 0)
+    /* preprocessor lines start in column 0 wherever they are */
+    if (n > 0 && line[0] != '#')
         for (int i = 0; i < p->indent; i++)
             fputs("    ", p->mem);
     fputs(line, p->mem);

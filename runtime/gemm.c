@@ -45,16 +45,76 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
 #if defined(__GNUC__)
 
 /*
+ * A strip of W columns of C (W a power of two, below the kernel's vector
+ * length): one vector of W elements per row, 8 rows at a time (8 sums in
+ * flight) and then one; the kernels' last n % VL columns are strips of 8, 4, 2 and 1, so
+ * they are vector code too without a padded copy of B.
+ */
+#define DEFINE_GEMM_STRIP(NAME, T, W, TARGET)                                               \
+    typedef T NAME##_vu __attribute__((vector_size((W) * sizeof(T)), aligned(sizeof(T)),   \
+                                       may_alias));                                         \
+    TARGET __attribute__((unused)) static void NAME(int ta, size_t m, size_t j, size_t k,   \
+                                                    const T *a, size_t lda, const T *b,     \
+                                                    size_t ldb, T *c, size_t ldc)           \
+    {                                                                                       \
+        size_t i = 0;                                                                       \
+        for (; i + 8 <= m; i += 8) {                                                        \
+            NAME##_vu acc[8];                                                               \
+            _Pragma("GCC unroll 8") for (int r = 0; r < 8; r++)                             \
+                acc[r] = *(const NAME##_vu *)(c + (i + r) * ldc + j);                       \
+            for (size_t p = 0; p < k; p++) {                                                \
+                const NAME##_vu bv = *(const NAME##_vu *)(b + p * ldb + j);                 \
+                _Pragma("GCC unroll 8") for (int r = 0; r < 8; r++)                         \
+                    acc[r] = acc[r] + A_AT(a, lda, ta, i + r, p) * bv;                      \
+            }                                                                               \
+            _Pragma("GCC unroll 8") for (int r = 0; r < 8; r++)                             \
+                *(NAME##_vu *)(c + (i + r) * ldc + j) = acc[r];                             \
+        }                                                                                   \
+        for (; i < m; i++) {                                                                \
+            NAME##_vu acc = *(const NAME##_vu *)(c + i * ldc + j);                          \
+            for (size_t p = 0; p < k; p++)                                                  \
+                acc = acc + A_AT(a, lda, ta, i, p) * *(const NAME##_vu *)(b + p * ldb + j); \
+            *(NAME##_vu *)(c + i * ldc + j) = acc;                                          \
+        }                                                                                   \
+    }
+
+/*
+ * A tile of C: R rows by QV vectors (VT, VU unaligned) from row i and
+ * column j, in registers while k runs. B is read in place, A one element
+ * at a time; each element adds its products in the order of k.
+ */
+#define DEFINE_GEMM_TILE(NAME, T, VT, VU, VL, R, QV, TARGET)                                 \
+    TARGET __attribute__((unused, always_inline)) static inline void NAME(                  \
+        int ta, size_t i, size_t j, size_t k, const T *a, size_t lda, const T *b,           \
+        size_t ldb, T *c, size_t ldc)                                                       \
+    {                                                                                       \
+        VT acc[R][QV];                                                                      \
+        _Pragma("GCC unroll 4") for (int r = 0; r < (R); r++)                               \
+            _Pragma("GCC unroll 8") for (int q = 0; q < (QV); q++)                          \
+                acc[r][q] = *(const VU *)(c + (i + r) * ldc + j + (VL) * q);                \
+        for (size_t p = 0; p < k; p++) {                                                    \
+            VT bv[QV];                                                                      \
+            _Pragma("GCC unroll 8") for (int q = 0; q < (QV); q++)                          \
+                bv[q] = *(const VU *)(b + p * ldb + j + (VL) * q);                          \
+            _Pragma("GCC unroll 4") for (int r = 0; r < (R); r++) {                         \
+                const T av = A_AT(a, lda, ta, i + r, p);                                    \
+                _Pragma("GCC unroll 8") for (int q = 0; q < (QV); q++)                      \
+                    acc[r][q] = acc[r][q] + av * bv[q];                                     \
+            }                                                                               \
+        }                                                                                   \
+        _Pragma("GCC unroll 4") for (int r = 0; r < (R); r++)                               \
+            _Pragma("GCC unroll 8") for (int q = 0; q < (QV); q++)                          \
+                *(VU *)(c + (i + r) * ldc + j + (VL) * q) = acc[r][q];                      \
+    }
+
+/*
  * One kernel: vectors of VL elements of T (V aligned, VU for loads and
  * stores anywhere). The columns that fill whole vectors: blocks of 4 rows
  * by Q vectors, then of 4 rows by one vector; the last rows one at a
- * time, Q vectors and then one vector at a time. The last
- * n % VL columns: a copy of that strip of B padded with zeros to one
- * vector, TAIL_K rows of B at a time, so that they are vector code too
- * (sums are still taken in the order of k). TARGET is the instruction set
- * it is compiled for.
+ * time, Q vectors and then one vector at a time. The last n % VL (< 16)
+ * columns: strips (DEFINE_GEMM_STRIP). Every column sums in the order of
+ * k. TARGET is the instruction set it is compiled for.
  */
-#define TAIL_K 256
 /* Rows of B per pass over C: as many as fill this much, so that the
  * rows of B a pass reads stay in the L2 cache while every row of C uses
  * them. Large k (the weight gradients, summed over all steps of a batch)
@@ -64,52 +124,38 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
     typedef T NAME##_v __attribute__((vector_size((VL) * sizeof(T))));                      \
     typedef T NAME##_vu __attribute__((vector_size((VL) * sizeof(T)), aligned(sizeof(T)),  \
                                        may_alias));                                         \
+    DEFINE_GEMM_STRIP(NAME##_s8, T, 8, TARGET)                                              \
+    DEFINE_GEMM_STRIP(NAME##_s4, T, 4, TARGET)                                              \
+    DEFINE_GEMM_STRIP(NAME##_s2, T, 2, TARGET)                                              \
+    DEFINE_GEMM_STRIP(NAME##_s1, T, 1, TARGET)                                              \
     TARGET static void NAME##_tail(int ta, size_t m, size_t j, size_t n, size_t k,          \
                                    const T *a, size_t lda, const T *b, size_t ldb, T *c,    \
                                    size_t ldc)                                              \
     {                                                                                       \
         const size_t w = n - j;                                                             \
-        NAME##_v strip[TAIL_K];                                                             \
-        for (size_t p0 = 0; p0 < k; p0 += TAIL_K) {                                         \
-            const size_t p1 = k - p0 < TAIL_K ? k : p0 + TAIL_K;                            \
-            for (size_t p = p0; p < p1; p++) {                                              \
-                T row[VL] = {0};                                                            \
-                for (size_t q = 0; q < w; q++)                                              \
-                    row[q] = b[p * ldb + j + q];                                            \
-                strip[p - p0] = *(const NAME##_vu *)row;                                    \
-            }                                                                               \
-            size_t i = 0;                                                                   \
-            for (; i + 4 <= m; i += 4) {                                                    \
-                NAME##_v acc[4];                                                            \
-                _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) {                       \
-                    T row[VL] = {0};                                                        \
-                    for (size_t q = 0; q < w; q++)                                          \
-                        row[q] = c[(i + r) * ldc + j + q];                                  \
-                    acc[r] = *(const NAME##_vu *)row;                                       \
-                }                                                                           \
-                for (size_t p = p0; p < p1; p++)                                            \
-                    _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)                     \
-                        acc[r] = acc[r] + A_AT(a, lda, ta, i + r, p) * strip[p - p0];       \
-                _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) {                       \
-                    T row[VL];                                                              \
-                    *(NAME##_vu *)row = acc[r];                                             \
-                    for (size_t q = 0; q < w; q++)                                          \
-                        c[(i + r) * ldc + j + q] = row[q];                                  \
-                }                                                                           \
-            }                                                                               \
-            for (; i < m; i++) {                                                            \
-                T row[VL] = {0};                                                            \
-                for (size_t q = 0; q < w; q++)                                              \
-                    row[q] = c[i * ldc + j + q];                                            \
-                NAME##_v acc = *(const NAME##_vu *)row;                                     \
-                for (size_t p = p0; p < p1; p++)                                            \
-                    acc = acc + A_AT(a, lda, ta, i, p) * strip[p - p0];                     \
-                *(NAME##_vu *)row = acc;                                                    \
-                for (size_t q = 0; q < w; q++)                                              \
-                    c[i * ldc + j + q] = row[q];                                            \
-            }                                                                               \
+        if (w & 8) {                                                                        \
+            NAME##_s8(ta, m, j, k, a, lda, b, ldb, c, ldc);                                 \
+            j += 8;                                                                         \
         }                                                                                   \
+        if (w & 4) {                                                                        \
+            NAME##_s4(ta, m, j, k, a, lda, b, ldb, c, ldc);                                 \
+            j += 4;                                                                         \
+        }                                                                                   \
+        if (w & 2) {                                                                        \
+            NAME##_s2(ta, m, j, k, a, lda, b, ldb, c, ldc);                                 \
+            j += 2;                                                                         \
+        }                                                                                   \
+        if (w & 1)                                                                          \
+            NAME##_s1(ta, m, j, k, a, lda, b, ldb, c, ldc);                                 \
     }                                                                                       \
+    DEFINE_GEMM_TILE(NAME##_t4x4, T, NAME##_v, NAME##_vu, VL, 4, 4, TARGET)                 \
+    DEFINE_GEMM_TILE(NAME##_t4x3, T, NAME##_v, NAME##_vu, VL, 4, 3, TARGET)                 \
+    DEFINE_GEMM_TILE(NAME##_t4x2, T, NAME##_v, NAME##_vu, VL, 4, 2, TARGET)                 \
+    DEFINE_GEMM_TILE(NAME##_t4x1, T, NAME##_v, NAME##_vu, VL, 4, 1, TARGET)                 \
+    DEFINE_GEMM_TILE(NAME##_t1x8, T, NAME##_v, NAME##_vu, VL, 1, 8, TARGET)                 \
+    DEFINE_GEMM_TILE(NAME##_t1x4, T, NAME##_v, NAME##_vu, VL, 1, 4, TARGET)                 \
+    DEFINE_GEMM_TILE(NAME##_t1x2, T, NAME##_v, NAME##_vu, VL, 1, 2, TARGET)                 \
+    DEFINE_GEMM_TILE(NAME##_t1x1, T, NAME##_v, NAME##_vu, VL, 1, 1, TARGET)                 \
     TARGET static void NAME##_block(int ta, size_t m, size_t n, size_t k, const T *a,       \
                                     size_t lda, const T *b, size_t ldb, T *c, size_t ldc)   \
     {                                                                                       \
@@ -117,58 +163,29 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
         size_t i = 0;                                                                       \
         for (; i + 4 <= m; i += 4) {                                                        \
             size_t j = 0;                                                                   \
-            for (; j + (VL) * (Q) <= nv; j += (VL) * (Q)) {                                 \
-                NAME##_v acc[4][Q];                                                         \
-                _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)                         \
-                    _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)                   \
-                        acc[r][q] = *(const NAME##_vu *)(c + (i + r) * ldc + j + (VL) * q); \
-                for (size_t p = 0; p < k; p++) {                                            \
-                    NAME##_v bv[Q];                                                         \
-                    _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)                   \
-                        bv[q] = *(const NAME##_vu *)(b + p * ldb + j + (VL) * q);           \
-                    _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) {                   \
-                        const T av = A_AT(a, lda, ta, i + r, p);                            \
-                        _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)               \
-                            acc[r][q] = acc[r][q] + av * bv[q];                             \
-                    }                                                                       \
-                }                                                                           \
-                _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)                         \
-                    _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)                   \
-                        *(NAME##_vu *)(c + (i + r) * ldc + j + (VL) * q) = acc[r][q];       \
-            }                                                                               \
-            for (; j < nv; j += (VL)) {                                                     \
-                NAME##_v acc[4];                                                            \
-                _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)                         \
-                    acc[r] = *(const NAME##_vu *)(c + (i + r) * ldc + j);                   \
-                for (size_t p = 0; p < k; p++) {                                            \
-                    const NAME##_v bv = *(const NAME##_vu *)(b + p * ldb + j);              \
-                    _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)                     \
-                        acc[r] = acc[r] + A_AT(a, lda, ta, i + r, p) * bv;                  \
-                }                                                                           \
-                _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++)                         \
-                    *(NAME##_vu *)(c + (i + r) * ldc + j) = acc[r];                         \
+            for (; j + (VL) * (Q) <= nv; j += (VL) * (Q))                                   \
+                (Q) == 4 ? NAME##_t4x4(ta, i, j, k, a, lda, b, ldb, c, ldc)                 \
+                         : NAME##_t4x2(ta, i, j, k, a, lda, b, ldb, c, ldc);                \
+            /* the vectors left, fewer than Q, in one pass */                               \
+            switch ((nv - j) / (VL)) {                                                      \
+            case 3: NAME##_t4x3(ta, i, j, k, a, lda, b, ldb, c, ldc); break;                \
+            case 2: NAME##_t4x2(ta, i, j, k, a, lda, b, ldb, c, ldc); break;                \
+            case 1: NAME##_t4x1(ta, i, j, k, a, lda, b, ldb, c, ldc); break;                \
             }                                                                               \
         }                                                                                   \
+        /* the last rows one at a time, 2Q vectors per pass */                              \
         for (; i < m; i++) {                                                                \
             size_t j = 0;                                                                   \
-            for (; j + (VL) * (Q) <= nv; j += (VL) * (Q)) {                                 \
-                NAME##_v acc[Q];                                                            \
-                _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)                       \
-                    acc[q] = *(const NAME##_vu *)(c + i * ldc + j + (VL) * q);              \
-                for (size_t p = 0; p < k; p++) {                                            \
-                    const T av = A_AT(a, lda, ta, i, p);                                    \
-                    _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)                   \
-                        acc[q] = acc[q] + av * *(const NAME##_vu *)(b + p * ldb + j + (VL) * q); \
+            for (; j + (VL) * 2 * (Q) <= nv; j += (VL) * 2 * (Q))                           \
+                (Q) == 4 ? NAME##_t1x8(ta, i, j, k, a, lda, b, ldb, c, ldc)                 \
+                         : NAME##_t1x4(ta, i, j, k, a, lda, b, ldb, c, ldc);                \
+            for (size_t v = (nv - j) / (VL), w = 4; w; w /= 2)                              \
+                if (v & w) {                                                                \
+                    w == 4   ? NAME##_t1x4(ta, i, j, k, a, lda, b, ldb, c, ldc)             \
+                    : w == 2 ? NAME##_t1x2(ta, i, j, k, a, lda, b, ldb, c, ldc)             \
+                             : NAME##_t1x1(ta, i, j, k, a, lda, b, ldb, c, ldc);            \
+                    j += w * (VL);                                                          \
                 }                                                                           \
-                _Pragma("GCC unroll 4") for (int q = 0; q < (Q); q++)                       \
-                    *(NAME##_vu *)(c + i * ldc + j + (VL) * q) = acc[q];                    \
-            }                                                                               \
-            for (; j < nv; j += (VL)) {                                                     \
-                NAME##_v acc = *(const NAME##_vu *)(c + i * ldc + j);                       \
-                for (size_t p = 0; p < k; p++)                                              \
-                    acc = acc + A_AT(a, lda, ta, i, p) * *(const NAME##_vu *)(b + p * ldb + j); \
-                *(NAME##_vu *)(c + i * ldc + j) = acc;                                      \
-            }                                                                               \
         }                                                                                   \
         if (nv < n)                                                                         \
             NAME##_tail(ta, m, nv, n, k, a, lda, b, ldb, c, ldc);                           \

@@ -111,6 +111,40 @@ static inline classify_real classify_dact_tanh(classify_real y)
     return 1 - y * y;
 }
 
+/* Row kernels: c[0, N) += a[0, k) x b[k][N] for one row, the row of c in
+ * vector registers while k runs; each element adds its products in the
+ * order of k, as the loops do: the same bits. The loops call them when the
+ * CPU has AVX-512, in the version CLASSIFY_TARGETS compiled for it. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) && !defined(LSTMC_NO_TARGET_CLONES)
+#define CLASSIFY_ROW_KERNELS 1
+typedef classify_real classify_v64 __attribute__((vector_size(64), aligned(sizeof(classify_real)), may_alias));
+typedef classify_real classify_v32 __attribute__((vector_size(32), aligned(sizeof(classify_real)), may_alias));
+typedef classify_real classify_v16 __attribute__((vector_size(16), aligned(sizeof(classify_real)), may_alias));
+
+static inline void classify_row_200(size_t k, const classify_real *restrict a, const classify_real *restrict b, size_t ldb,
+    classify_real *restrict c)
+{
+    {
+        classify_v64 acc[12];
+        classify_v32 acch = *(const classify_v32 *)(c + 192);
+        for (int v = 0; v < 12; v++)
+            acc[v] = *(const classify_v64 *)(c + 16 * v);
+        for (size_t p = 0; p < k; p++) {
+            const classify_real ap = a[p];
+            const classify_real *restrict bp = b + p * ldb;
+            for (int v = 0; v < 12; v++)
+                acc[v] = acc[v] + ap * *(const classify_v64 *)(bp + 16 * v);
+            acch = acch + ap * *(const classify_v32 *)(bp + 192);
+        }
+        for (int v = 0; v < 12; v++)
+            *(classify_v64 *)(c + 16 * v) = acc[v];
+        *(classify_v32 *)(c + 192) = acch;
+    }
+}
+#else
+#define CLASSIFY_ROW_KERNELS 0
+#endif
+
 classify_ctx *classify_create(void)
 {
     return calloc(1, sizeof(classify_ctx));
@@ -304,6 +338,12 @@ static void classify_lstm_stream(classify_ctx *ctx, const classify_real *x)
         const classify_real *restrict pb = &ctx->params.lstm_kernel[0][0];
         classify_real *restrict pc = z;
         for (size_t i = 0; i < 1; i++) {
+#if CLASSIFY_ROW_KERNELS
+            if (__builtin_cpu_supports("avx512f")) {
+                classify_row_200(4, pa + i * 4, pb, 200, pc + i * 200);
+                continue;
+            }
+#endif
             classify_real *restrict c0 = pc + i * 200;
             size_t k = 0;
             for (; k < (size_t)(4); k++) {
@@ -320,6 +360,12 @@ static void classify_lstm_stream(classify_ctx *ctx, const classify_real *x)
         const classify_real *restrict pb = &ctx->params.lstm_recurrent_kernel[0][0];
         classify_real *restrict pc = z;
         for (size_t i = 0; i < 1; i++) {
+#if CLASSIFY_ROW_KERNELS
+            if (__builtin_cpu_supports("avx512f")) {
+                classify_row_200(50, pa + i * 50, pb, 200, pc + i * 200);
+                continue;
+            }
+#endif
             classify_real *restrict c0 = pc + i * 200;
             size_t k = 0;
             for (; k + 8 <= (size_t)(50); k += 8) {
@@ -576,6 +622,12 @@ static void classify_lstm_1_stream(classify_ctx *ctx, const classify_real *x)
         const classify_real *restrict pb = &ctx->params.lstm_1_kernel[0][0];
         classify_real *restrict pc = z;
         for (size_t i = 0; i < 1; i++) {
+#if CLASSIFY_ROW_KERNELS
+            if (__builtin_cpu_supports("avx512f")) {
+                classify_row_200(50, pa + i * 50, pb, 200, pc + i * 200);
+                continue;
+            }
+#endif
             classify_real *restrict c0 = pc + i * 200;
             size_t k = 0;
             for (; k + 8 <= (size_t)(50); k += 8) {
@@ -606,6 +658,12 @@ static void classify_lstm_1_stream(classify_ctx *ctx, const classify_real *x)
         const classify_real *restrict pb = &ctx->params.lstm_1_recurrent_kernel[0][0];
         classify_real *restrict pc = z;
         for (size_t i = 0; i < 1; i++) {
+#if CLASSIFY_ROW_KERNELS
+            if (__builtin_cpu_supports("avx512f")) {
+                classify_row_200(50, pa + i * 50, pb, 200, pc + i * 200);
+                continue;
+            }
+#endif
             classify_real *restrict c0 = pc + i * 200;
             size_t k = 0;
             for (; k + 8 <= (size_t)(50); k += 8) {

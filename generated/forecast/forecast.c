@@ -110,6 +110,40 @@ static inline forecast_real forecast_dact_tanh(forecast_real y)
     return 1 - y * y;
 }
 
+/* Row kernels: c[0, N) += a[0, k) x b[k][N] for one row, the row of c in
+ * vector registers while k runs; each element adds its products in the
+ * order of k, as the loops do: the same bits. The loops call them when the
+ * CPU has AVX-512, in the version FORECAST_TARGETS compiled for it. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) && !defined(LSTMC_NO_TARGET_CLONES)
+#define FORECAST_ROW_KERNELS 1
+typedef forecast_real forecast_v64 __attribute__((vector_size(64), aligned(sizeof(forecast_real)), may_alias));
+typedef forecast_real forecast_v32 __attribute__((vector_size(32), aligned(sizeof(forecast_real)), may_alias));
+typedef forecast_real forecast_v16 __attribute__((vector_size(16), aligned(sizeof(forecast_real)), may_alias));
+
+static inline void forecast_row_200(size_t k, const forecast_real *restrict a, const forecast_real *restrict b, size_t ldb,
+    forecast_real *restrict c)
+{
+    {
+        forecast_v64 acc[12];
+        forecast_v32 acch = *(const forecast_v32 *)(c + 192);
+        for (int v = 0; v < 12; v++)
+            acc[v] = *(const forecast_v64 *)(c + 16 * v);
+        for (size_t p = 0; p < k; p++) {
+            const forecast_real ap = a[p];
+            const forecast_real *restrict bp = b + p * ldb;
+            for (int v = 0; v < 12; v++)
+                acc[v] = acc[v] + ap * *(const forecast_v64 *)(bp + 16 * v);
+            acch = acch + ap * *(const forecast_v32 *)(bp + 192);
+        }
+        for (int v = 0; v < 12; v++)
+            *(forecast_v64 *)(c + 16 * v) = acc[v];
+        *(forecast_v32 *)(c + 192) = acch;
+    }
+}
+#else
+#define FORECAST_ROW_KERNELS 0
+#endif
+
 forecast_ctx *forecast_create(void)
 {
     return calloc(1, sizeof(forecast_ctx));
@@ -195,6 +229,12 @@ static void forecast_lstm_step_rows(forecast_ctx *ctx, size_t b0, size_t n, size
             const forecast_real *restrict pb = &ctx->params.lstm_recurrent_kernel[0][0];
             forecast_real *restrict pc = gates + t * 200;
             for (size_t i = 0; i < n; i++) {
+#if FORECAST_ROW_KERNELS
+                if (__builtin_cpu_supports("avx512f")) {
+                    forecast_row_200(50, pa + i * 500, pb, 200, pc + i * 2000);
+                    continue;
+                }
+#endif
                 forecast_real *restrict c0 = pc + i * 2000;
                 size_t k = 0;
                 for (; k + 8 <= (size_t)(50); k += 8) {
@@ -353,6 +393,12 @@ static void forecast_lstm_stream(forecast_ctx *ctx, const forecast_real *x)
         const forecast_real *restrict pb = &ctx->params.lstm_kernel[0][0];
         forecast_real *restrict pc = z;
         for (size_t i = 0; i < 1; i++) {
+#if FORECAST_ROW_KERNELS
+            if (__builtin_cpu_supports("avx512f")) {
+                forecast_row_200(1, pa + i * 1, pb, 200, pc + i * 200);
+                continue;
+            }
+#endif
             forecast_real *restrict c0 = pc + i * 200;
             size_t k = 0;
             for (; k < (size_t)(1); k++) {
@@ -369,6 +415,12 @@ static void forecast_lstm_stream(forecast_ctx *ctx, const forecast_real *x)
         const forecast_real *restrict pb = &ctx->params.lstm_recurrent_kernel[0][0];
         forecast_real *restrict pc = z;
         for (size_t i = 0; i < 1; i++) {
+#if FORECAST_ROW_KERNELS
+            if (__builtin_cpu_supports("avx512f")) {
+                forecast_row_200(50, pa + i * 50, pb, 200, pc + i * 200);
+                continue;
+            }
+#endif
             forecast_real *restrict c0 = pc + i * 200;
             size_t k = 0;
             for (; k + 8 <= (size_t)(50); k += 8) {
@@ -622,6 +674,12 @@ static void forecast_lstm_1_step_rows(forecast_ctx *ctx, size_t b0, size_t n, si
             const forecast_real *restrict pb = &ctx->params.lstm_1_recurrent_kernel[0][0];
             forecast_real *restrict pc = gates + t * 200;
             for (size_t i = 0; i < n; i++) {
+#if FORECAST_ROW_KERNELS
+                if (__builtin_cpu_supports("avx512f")) {
+                    forecast_row_200(50, pa + i * 500, pb, 200, pc + i * 2000);
+                    continue;
+                }
+#endif
                 forecast_real *restrict c0 = pc + i * 2000;
                 size_t k = 0;
                 for (; k + 8 <= (size_t)(50); k += 8) {
@@ -780,6 +838,12 @@ static void forecast_lstm_1_stream(forecast_ctx *ctx, const forecast_real *x)
         const forecast_real *restrict pb = &ctx->params.lstm_1_kernel[0][0];
         forecast_real *restrict pc = z;
         for (size_t i = 0; i < 1; i++) {
+#if FORECAST_ROW_KERNELS
+            if (__builtin_cpu_supports("avx512f")) {
+                forecast_row_200(50, pa + i * 50, pb, 200, pc + i * 200);
+                continue;
+            }
+#endif
             forecast_real *restrict c0 = pc + i * 200;
             size_t k = 0;
             for (; k + 8 <= (size_t)(50); k += 8) {
@@ -810,6 +874,12 @@ static void forecast_lstm_1_stream(forecast_ctx *ctx, const forecast_real *x)
         const forecast_real *restrict pb = &ctx->params.lstm_1_recurrent_kernel[0][0];
         forecast_real *restrict pc = z;
         for (size_t i = 0; i < 1; i++) {
+#if FORECAST_ROW_KERNELS
+            if (__builtin_cpu_supports("avx512f")) {
+                forecast_row_200(50, pa + i * 50, pb, 200, pc + i * 200);
+                continue;
+            }
+#endif
             forecast_real *restrict c0 = pc + i * 200;
             size_t k = 0;
             for (; k + 8 <= (size_t)(50); k += 8) {

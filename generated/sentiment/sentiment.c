@@ -93,6 +93,50 @@ static inline sentiment_real sentiment_dact_tanh(sentiment_real y)
     return 1 - y * y;
 }
 
+/* Row kernels: c[0, N) += a[0, k) x b[k][N] for one row, the row of c in
+ * vector registers while k runs; each element adds its products in the
+ * order of k, as the loops do: the same bits. The loops call them when the
+ * CPU has AVX-512, in the version SENTIMENT_TARGETS compiled for it. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) && !defined(LSTMC_NO_TARGET_CLONES)
+#define SENTIMENT_ROW_KERNELS 1
+typedef sentiment_real sentiment_v64 __attribute__((vector_size(64), aligned(sizeof(sentiment_real)), may_alias));
+typedef sentiment_real sentiment_v32 __attribute__((vector_size(32), aligned(sizeof(sentiment_real)), may_alias));
+typedef sentiment_real sentiment_v16 __attribute__((vector_size(16), aligned(sizeof(sentiment_real)), may_alias));
+
+static inline void sentiment_row_400(size_t k, const sentiment_real *restrict a, const sentiment_real *restrict b, size_t ldb,
+    sentiment_real *restrict c)
+{
+    {
+        sentiment_v64 acc[12];
+        for (int v = 0; v < 12; v++)
+            acc[v] = *(const sentiment_v64 *)(c + 16 * v);
+        for (size_t p = 0; p < k; p++) {
+            const sentiment_real ap = a[p];
+            const sentiment_real *restrict bp = b + p * ldb;
+            for (int v = 0; v < 12; v++)
+                acc[v] = acc[v] + ap * *(const sentiment_v64 *)(bp + 16 * v);
+        }
+        for (int v = 0; v < 12; v++)
+            *(sentiment_v64 *)(c + 16 * v) = acc[v];
+    }
+    {
+        sentiment_v64 acc[13];
+        for (int v = 0; v < 13; v++)
+            acc[v] = *(const sentiment_v64 *)(c + 192 + 16 * v);
+        for (size_t p = 0; p < k; p++) {
+            const sentiment_real ap = a[p];
+            const sentiment_real *restrict bp = b + p * ldb;
+            for (int v = 0; v < 13; v++)
+                acc[v] = acc[v] + ap * *(const sentiment_v64 *)(bp + 192 + 16 * v);
+        }
+        for (int v = 0; v < 13; v++)
+            *(sentiment_v64 *)(c + 192 + 16 * v) = acc[v];
+    }
+}
+#else
+#define SENTIMENT_ROW_KERNELS 0
+#endif
+
 /* A token id as a row index; ids outside [0, vocab) read as 0. */
 static inline size_t sentiment_token(sentiment_real id, size_t vocab)
 {
@@ -372,6 +416,12 @@ static void sentiment_lstm_stream(sentiment_ctx *ctx, const sentiment_real *x)
         const sentiment_real *restrict pb = &ctx->params.lstm_kernel[0][0];
         sentiment_real *restrict pc = z;
         for (size_t i = 0; i < 1; i++) {
+#if SENTIMENT_ROW_KERNELS
+            if (__builtin_cpu_supports("avx512f")) {
+                sentiment_row_400(128, pa + i * 128, pb, 400, pc + i * 400);
+                continue;
+            }
+#endif
             sentiment_real *restrict c0 = pc + i * 400;
             size_t k = 0;
             for (; k + 8 <= (size_t)(128); k += 8) {
@@ -402,6 +452,12 @@ static void sentiment_lstm_stream(sentiment_ctx *ctx, const sentiment_real *x)
         const sentiment_real *restrict pb = &ctx->params.lstm_recurrent_kernel[0][0];
         sentiment_real *restrict pc = z;
         for (size_t i = 0; i < 1; i++) {
+#if SENTIMENT_ROW_KERNELS
+            if (__builtin_cpu_supports("avx512f")) {
+                sentiment_row_400(100, pa + i * 100, pb, 400, pc + i * 400);
+                continue;
+            }
+#endif
             sentiment_real *restrict c0 = pc + i * 400;
             size_t k = 0;
             for (; k + 8 <= (size_t)(100); k += 8) {

@@ -91,6 +91,50 @@ static inline vowels_real vowels_dact_tanh(vowels_real y)
     return 1 - y * y;
 }
 
+/* Row kernels: c[0, N) += a[0, k) x b[k][N] for one row, the row of c in
+ * vector registers while k runs; each element adds its products in the
+ * order of k, as the loops do: the same bits. The loops call them when the
+ * CPU has AVX-512, in the version VOWELS_TARGETS compiled for it. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) && !defined(LSTMC_NO_TARGET_CLONES)
+#define VOWELS_ROW_KERNELS 1
+typedef vowels_real vowels_v64 __attribute__((vector_size(64), aligned(sizeof(vowels_real)), may_alias));
+typedef vowels_real vowels_v32 __attribute__((vector_size(32), aligned(sizeof(vowels_real)), may_alias));
+typedef vowels_real vowels_v16 __attribute__((vector_size(16), aligned(sizeof(vowels_real)), may_alias));
+
+static inline void vowels_row_400(size_t k, const vowels_real *restrict a, const vowels_real *restrict b, size_t ldb,
+    vowels_real *restrict c)
+{
+    {
+        vowels_v64 acc[12];
+        for (int v = 0; v < 12; v++)
+            acc[v] = *(const vowels_v64 *)(c + 16 * v);
+        for (size_t p = 0; p < k; p++) {
+            const vowels_real ap = a[p];
+            const vowels_real *restrict bp = b + p * ldb;
+            for (int v = 0; v < 12; v++)
+                acc[v] = acc[v] + ap * *(const vowels_v64 *)(bp + 16 * v);
+        }
+        for (int v = 0; v < 12; v++)
+            *(vowels_v64 *)(c + 16 * v) = acc[v];
+    }
+    {
+        vowels_v64 acc[13];
+        for (int v = 0; v < 13; v++)
+            acc[v] = *(const vowels_v64 *)(c + 192 + 16 * v);
+        for (size_t p = 0; p < k; p++) {
+            const vowels_real ap = a[p];
+            const vowels_real *restrict bp = b + p * ldb;
+            for (int v = 0; v < 13; v++)
+                acc[v] = acc[v] + ap * *(const vowels_v64 *)(bp + 192 + 16 * v);
+        }
+        for (int v = 0; v < 13; v++)
+            *(vowels_v64 *)(c + 192 + 16 * v) = acc[v];
+    }
+}
+#else
+#define VOWELS_ROW_KERNELS 0
+#endif
+
 vowels_ctx *vowels_create(void)
 {
     return calloc(1, sizeof(vowels_ctx));
@@ -308,6 +352,12 @@ static void vowels_lstm_stream(vowels_ctx *ctx, const vowels_real *x)
         const vowels_real *restrict pb = &ctx->params.lstm_kernel[0][0];
         vowels_real *restrict pc = z;
         for (size_t i = 0; i < 1; i++) {
+#if VOWELS_ROW_KERNELS
+            if (__builtin_cpu_supports("avx512f")) {
+                vowels_row_400(12, pa + i * 12, pb, 400, pc + i * 400);
+                continue;
+            }
+#endif
             vowels_real *restrict c0 = pc + i * 400;
             size_t k = 0;
             for (; k + 8 <= (size_t)(12); k += 8) {
@@ -338,6 +388,12 @@ static void vowels_lstm_stream(vowels_ctx *ctx, const vowels_real *x)
         const vowels_real *restrict pb = &ctx->params.lstm_recurrent_kernel[0][0];
         vowels_real *restrict pc = z;
         for (size_t i = 0; i < 1; i++) {
+#if VOWELS_ROW_KERNELS
+            if (__builtin_cpu_supports("avx512f")) {
+                vowels_row_400(100, pa + i * 100, pb, 400, pc + i * 400);
+                continue;
+            }
+#endif
             vowels_real *restrict c0 = pc + i * 400;
             size_t k = 0;
             for (; k + 8 <= (size_t)(100); k += 8) {
