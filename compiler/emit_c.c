@@ -709,7 +709,10 @@ static void lstm_buffers(struct em *e, int i)
  * with the gates i, f, c, o), c[t-1] in cp: c[t] into ct, its activation
  * into tct and h[t] into ht. The training step and the stream step print
  * it with these five pointers in scope. */
-static void lstm_cell(struct em *e, int i)
+/* The cell update of one step from the gate inputs z, cp = c[t-1]: the
+ * gates, c[t], its activation and h[t]. The gates and tct are kept for the
+ * backward step only while `keep` (a C expression; NULL: never) holds. */
+static void lstm_cell(struct em *e, int i, const char *keep)
 {
     struct printer *p = e->p;
     const struct layer *l = e->m->layers[i].l;
@@ -761,12 +764,20 @@ static void lstm_cell(struct em *e, int i)
         pr(p, "v[4][j] = cj;");
         pr(p, "v[5][j] = %s_act_%s(cj);", N, act);
         pr(p, "}");
+        if (keep) {
+            pr(p, "if (%s) {", keep);
+            pr(p, "for (size_t j = 0; j < %lld; j++) {", U);
+            pr(p, "z[j] = v[0][j];");
+            for (int g = 1; g < 4; g++)
+                pr(p, "z[%lld + j] = v[%d][j];", g * U, g);
+            pr(p, "tct[j] = v[5][j];");
+            pr(p, "}");
+            pr(p, "}");
+        } else {
+            pr(p, "(void)tct;");
+        }
         pr(p, "for (size_t j = 0; j < %lld; j++) {", U);
-        pr(p, "z[j] = v[0][j];");
-        for (int g = 1; g < 4; g++)
-            pr(p, "z[%lld + j] = v[%d][j];", g * U, g);
         pr(p, "ct[j] = v[4][j];");
-        pr(p, "tct[j] = v[5][j];");
         pr(p, "ht[j] = v[3][j] * v[5][j];");
         pr(p, "}");
     }
@@ -810,7 +821,7 @@ static void lstm_stream_step(struct em *e, int i)
     pr(p, "%s *restrict tct = ctx->%s_stc;", R, L);
     pr(p, "%s *restrict ht = ctx->%s_sh;", R, L);
     pr(p, "memcpy(cp, ct, %lld * sizeof *cp);", U);
-    lstm_cell(e, i);
+    lstm_cell(e, i, NULL);
     pr(p, "}");
     pr(p, "}");
     pr_blank(p);
@@ -918,7 +929,7 @@ static void lstm_step_functions(struct em *e, int i)
     pr(p, "%s *restrict ht = h + (b * %lld + t) * %lld;", R, T, U);
     pr(p, "/* c[t-1]; at t = 0 the zero row hm[b][0] */");
     pr(p, "const %s *restrict cp = t > 0 ? c + (b * %lld + t - 1) * %lld : hm + b * %lld;", R, T, U, T * U);
-    lstm_cell(e, i);
+    lstm_cell(e, i, "train");
     pr(p, "}");
     pr(p, "}");
     pr_blank(p);

@@ -110,10 +110,11 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
 /*
  * One kernel: vectors of VL elements of T (V aligned, VU for loads and
  * stores anywhere). The columns that fill whole vectors: blocks of 4 rows
- * by Q vectors, then of 4 rows by one vector; the last rows one at a
- * time, Q vectors and then one vector at a time. The last n % VL (< 16)
- * columns: strips (DEFINE_GEMM_STRIP). Every column sums in the order of
- * k. TARGET is the instruction set it is compiled for.
+ * by Q vectors and the vectors left in one tile; the last rows two and
+ * then one at a time, 2Q vectors per tile and the rest in tiles of 4, 2
+ * and 1 vectors. The last n % VL (< 16) columns: strips
+ * (DEFINE_GEMM_STRIP). Every column sums in the order of k. TARGET is the
+ * instruction set it is compiled for.
  */
 /* Rows of B per pass over C: as many as fill this much, so that the
  * rows of B a pass reads stay in the L2 cache while every row of C uses
@@ -152,6 +153,10 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
     DEFINE_GEMM_TILE(NAME##_t4x3, T, NAME##_v, NAME##_vu, VL, 4, 3, TARGET)                 \
     DEFINE_GEMM_TILE(NAME##_t4x2, T, NAME##_v, NAME##_vu, VL, 4, 2, TARGET)                 \
     DEFINE_GEMM_TILE(NAME##_t4x1, T, NAME##_v, NAME##_vu, VL, 4, 1, TARGET)                 \
+    DEFINE_GEMM_TILE(NAME##_t2x8, T, NAME##_v, NAME##_vu, VL, 2, 8, TARGET)                 \
+    DEFINE_GEMM_TILE(NAME##_t2x4, T, NAME##_v, NAME##_vu, VL, 2, 4, TARGET)                 \
+    DEFINE_GEMM_TILE(NAME##_t2x2, T, NAME##_v, NAME##_vu, VL, 2, 2, TARGET)                 \
+    DEFINE_GEMM_TILE(NAME##_t2x1, T, NAME##_v, NAME##_vu, VL, 2, 1, TARGET)                 \
     DEFINE_GEMM_TILE(NAME##_t1x8, T, NAME##_v, NAME##_vu, VL, 1, 8, TARGET)                 \
     DEFINE_GEMM_TILE(NAME##_t1x4, T, NAME##_v, NAME##_vu, VL, 1, 4, TARGET)                 \
     DEFINE_GEMM_TILE(NAME##_t1x2, T, NAME##_v, NAME##_vu, VL, 1, 2, TARGET)                 \
@@ -173,7 +178,20 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
             case 1: NAME##_t4x1(ta, i, j, k, a, lda, b, ldb, c, ldc); break;                \
             }                                                                               \
         }                                                                                   \
-        /* the last rows one at a time, 2Q vectors per pass */                              \
+        /* two of the last rows together, then one: 2Q vectors per pass */                  \
+        for (; i + 2 <= m; i += 2) {                                                        \
+            size_t j = 0;                                                                   \
+            for (; j + (VL) * 2 * (Q) <= nv; j += (VL) * 2 * (Q))                           \
+                (Q) == 4 ? NAME##_t2x8(ta, i, j, k, a, lda, b, ldb, c, ldc)                 \
+                         : NAME##_t2x4(ta, i, j, k, a, lda, b, ldb, c, ldc);                \
+            for (size_t v = (nv - j) / (VL), w = 4; w; w /= 2)                              \
+                if (v & w) {                                                                \
+                    w == 4   ? NAME##_t2x4(ta, i, j, k, a, lda, b, ldb, c, ldc)             \
+                    : w == 2 ? NAME##_t2x2(ta, i, j, k, a, lda, b, ldb, c, ldc)             \
+                             : NAME##_t2x1(ta, i, j, k, a, lda, b, ldb, c, ldc);            \
+                    j += w * (VL);                                                          \
+                }                                                                           \
+        }                                                                                   \
         for (; i < m; i++) {                                                                \
             size_t j = 0;                                                                   \
             for (; j + (VL) * 2 * (Q) <= nv; j += (VL) * 2 * (Q))                           \

@@ -262,13 +262,17 @@ static void classify_lstm_step_rows(classify_ctx *ctx, size_t b0, size_t n, size
             v[4][j] = cj;
             v[5][j] = classify_act_tanh(cj);
         }
+        if (train) {
+            for (size_t j = 0; j < 50; j++) {
+                z[j] = v[0][j];
+                z[50 + j] = v[1][j];
+                z[100 + j] = v[2][j];
+                z[150 + j] = v[3][j];
+                tct[j] = v[5][j];
+            }
+        }
         for (size_t j = 0; j < 50; j++) {
-            z[j] = v[0][j];
-            z[50 + j] = v[1][j];
-            z[100 + j] = v[2][j];
-            z[150 + j] = v[3][j];
             ct[j] = v[4][j];
-            tct[j] = v[5][j];
             ht[j] = v[3][j] * v[5][j];
         }
     }
@@ -422,13 +426,9 @@ static void classify_lstm_stream(classify_ctx *ctx, const classify_real *x)
             v[4][j] = cj;
             v[5][j] = classify_act_tanh(cj);
         }
+        (void)tct;
         for (size_t j = 0; j < 50; j++) {
-            z[j] = v[0][j];
-            z[50 + j] = v[1][j];
-            z[100 + j] = v[2][j];
-            z[150 + j] = v[3][j];
             ct[j] = v[4][j];
-            tct[j] = v[5][j];
             ht[j] = v[3][j] * v[5][j];
         }
     }
@@ -546,13 +546,17 @@ static void classify_lstm_1_step_rows(classify_ctx *ctx, size_t b0, size_t n, si
             v[4][j] = cj;
             v[5][j] = classify_act_tanh(cj);
         }
+        if (train) {
+            for (size_t j = 0; j < 50; j++) {
+                z[j] = v[0][j];
+                z[50 + j] = v[1][j];
+                z[100 + j] = v[2][j];
+                z[150 + j] = v[3][j];
+                tct[j] = v[5][j];
+            }
+        }
         for (size_t j = 0; j < 50; j++) {
-            z[j] = v[0][j];
-            z[50 + j] = v[1][j];
-            z[100 + j] = v[2][j];
-            z[150 + j] = v[3][j];
             ct[j] = v[4][j];
-            tct[j] = v[5][j];
             ht[j] = v[3][j] * v[5][j];
         }
     }
@@ -720,13 +724,9 @@ static void classify_lstm_1_stream(classify_ctx *ctx, const classify_real *x)
             v[4][j] = cj;
             v[5][j] = classify_act_tanh(cj);
         }
+        (void)tct;
         for (size_t j = 0; j < 50; j++) {
-            z[j] = v[0][j];
-            z[50 + j] = v[1][j];
-            z[100 + j] = v[2][j];
-            z[150 + j] = v[3][j];
             ct[j] = v[4][j];
-            tct[j] = v[5][j];
             ht[j] = v[3][j] * v[5][j];
         }
     }

@@ -296,13 +296,17 @@ static void forecast_lstm_step_rows(forecast_ctx *ctx, size_t b0, size_t n, size
             v[4][j] = cj;
             v[5][j] = forecast_act_tanh(cj);
         }
+        if (train) {
+            for (size_t j = 0; j < 50; j++) {
+                z[j] = v[0][j];
+                z[50 + j] = v[1][j];
+                z[100 + j] = v[2][j];
+                z[150 + j] = v[3][j];
+                tct[j] = v[5][j];
+            }
+        }
         for (size_t j = 0; j < 50; j++) {
-            z[j] = v[0][j];
-            z[50 + j] = v[1][j];
-            z[100 + j] = v[2][j];
-            z[150 + j] = v[3][j];
             ct[j] = v[4][j];
-            tct[j] = v[5][j];
             ht[j] = v[3][j] * v[5][j];
         }
     }
@@ -477,13 +481,9 @@ static void forecast_lstm_stream(forecast_ctx *ctx, const forecast_real *x)
             v[4][j] = cj;
             v[5][j] = forecast_act_tanh(cj);
         }
+        (void)tct;
         for (size_t j = 0; j < 50; j++) {
-            z[j] = v[0][j];
-            z[50 + j] = v[1][j];
-            z[100 + j] = v[2][j];
-            z[150 + j] = v[3][j];
             ct[j] = v[4][j];
-            tct[j] = v[5][j];
             ht[j] = v[3][j] * v[5][j];
         }
     }
@@ -741,13 +741,17 @@ static void forecast_lstm_1_step_rows(forecast_ctx *ctx, size_t b0, size_t n, si
             v[4][j] = cj;
             v[5][j] = forecast_act_tanh(cj);
         }
+        if (train) {
+            for (size_t j = 0; j < 50; j++) {
+                z[j] = v[0][j];
+                z[50 + j] = v[1][j];
+                z[100 + j] = v[2][j];
+                z[150 + j] = v[3][j];
+                tct[j] = v[5][j];
+            }
+        }
         for (size_t j = 0; j < 50; j++) {
-            z[j] = v[0][j];
-            z[50 + j] = v[1][j];
-            z[100 + j] = v[2][j];
-            z[150 + j] = v[3][j];
             ct[j] = v[4][j];
-            tct[j] = v[5][j];
             ht[j] = v[3][j] * v[5][j];
         }
     }
@@ -936,13 +940,9 @@ static void forecast_lstm_1_stream(forecast_ctx *ctx, const forecast_real *x)
             v[4][j] = cj;
             v[5][j] = forecast_act_tanh(cj);
         }
+        (void)tct;
         for (size_t j = 0; j < 50; j++) {
-            z[j] = v[0][j];
-            z[50 + j] = v[1][j];
-            z[100 + j] = v[2][j];
-            z[150 + j] = v[3][j];
             ct[j] = v[4][j];
-            tct[j] = v[5][j];
             ht[j] = v[3][j] * v[5][j];
         }
     }

@@ -315,13 +315,17 @@ static void sentiment_lstm_step_rows(sentiment_ctx *ctx, size_t b0, size_t n, si
             v[4][j] = cj;
             v[5][j] = sentiment_act_tanh(cj);
         }
+        if (train) {
+            for (size_t j = 0; j < 100; j++) {
+                z[j] = v[0][j];
+                z[100 + j] = v[1][j];
+                z[200 + j] = v[2][j];
+                z[300 + j] = v[3][j];
+                tct[j] = v[5][j];
+            }
+        }
         for (size_t j = 0; j < 100; j++) {
-            z[j] = v[0][j];
-            z[100 + j] = v[1][j];
-            z[200 + j] = v[2][j];
-            z[300 + j] = v[3][j];
             ct[j] = v[4][j];
-            tct[j] = v[5][j];
             ht[j] = v[3][j] * v[5][j];
         }
     }
@@ -514,13 +518,9 @@ static void sentiment_lstm_stream(sentiment_ctx *ctx, const sentiment_real *x)
             v[4][j] = cj;
             v[5][j] = sentiment_act_tanh(cj);
         }
+        (void)tct;
         for (size_t j = 0; j < 100; j++) {
-            z[j] = v[0][j];
-            z[100 + j] = v[1][j];
-            z[200 + j] = v[2][j];
-            z[300 + j] = v[3][j];
             ct[j] = v[4][j];
-            tct[j] = v[5][j];
             ht[j] = v[3][j] * v[5][j];
         }
     }

@@ -75,7 +75,7 @@ static const size_t shapes[][3] = {
     {2, 15, 31},   {9, 100, 128}, {4, 16, 0},    {0, 8, 8},     {6, 8, 4},
     {5, 19, 600},  {4, 3, 300},   {9, 50, 257},
     {11, 47, 20},  {12, 63, 7},   {9, 39, 5},    /* every strip width, 1 to 3 vectors left */
-    {3, 249, 6},   {17, 130, 33}, /* single rows: 8 vectors and the ones left */
+    {3, 249, 6},   {17, 130, 33}, {10, 200, 50}, {7, 300, 9}, /* the last 2 and 1 rows */
     {6, 403, 500}, {3, 1000, 90}, /* k in slices of 256 KiB of B */
 };
 
