@@ -116,11 +116,15 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
  * (DEFINE_GEMM_STRIP). Every column sums in the order of k. TARGET is the
  * instruction set it is compiled for.
  */
-/* Rows of B per pass over C: as many as fill this much, so that the
- * rows of B a pass reads stay in the L2 cache while every row of C uses
- * them. Large k (the weight gradients, summed over all steps of a batch)
- * is taken in such slices, in order. */
+/* Rows of B per pass over C: as many as fill K_BLOCK_BYTES (the slice of
+ * B stays in L2) and its panel of one tile's columns PANEL_BYTES (the
+ * panel stays in L1 while the tiles of a block of rows of A, A_BLOCK_BYTES
+ * of A, go over it). Large k (the weight gradients, summed over all steps
+ * of a batch) is taken in such slices, in order, so each element still
+ * sums in the order of k. */
 #define K_BLOCK_BYTES (256 * 1024)
+#define PANEL_BYTES (16 * 1024)
+#define A_BLOCK_BYTES (128 * 1024)
 #define DEFINE_GEMM_KERNEL(NAME, T, VL, Q, TARGET)                                          \
     typedef T NAME##_v __attribute__((vector_size((VL) * sizeof(T))));                      \
     typedef T NAME##_vu __attribute__((vector_size((VL) * sizeof(T)), aligned(sizeof(T)),  \
@@ -164,20 +168,26 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
     TARGET static void NAME##_block(int ta, size_t m, size_t n, size_t k, const T *a,       \
                                     size_t lda, const T *b, size_t ldb, T *c, size_t ldc)   \
     {                                                                                       \
-        const size_t nv = n / (VL) * (VL);                                                  \
-        size_t i = 0;                                                                       \
-        for (; i + 4 <= m; i += 4) {                                                        \
+        const size_t nv = n / (VL) * (VL), m4 = m / 4 * 4;                                  \
+        /* blocks of rows of A (A_BLOCK_BYTES), each tile's panel of B over all of them */  \
+        size_t mb = A_BLOCK_BYTES / (k * sizeof(T) + 1) / 4 * 4;                            \
+        mb = mb < 4 ? 4 : mb;                                                               \
+        for (size_t i0 = 0; i0 < m4; i0 += mb) {                                            \
+            const size_t i1 = m4 - i0 < mb ? m4 : i0 + mb;                                  \
             size_t j = 0;                                                                   \
             for (; j + (VL) * (Q) <= nv; j += (VL) * (Q))                                   \
-                (Q) == 4 ? NAME##_t4x4(ta, i, j, k, a, lda, b, ldb, c, ldc)                 \
-                         : NAME##_t4x2(ta, i, j, k, a, lda, b, ldb, c, ldc);                \
-            /* the vectors left, fewer than Q, in one pass */                               \
-            switch ((nv - j) / (VL)) {                                                      \
-            case 3: NAME##_t4x3(ta, i, j, k, a, lda, b, ldb, c, ldc); break;                \
-            case 2: NAME##_t4x2(ta, i, j, k, a, lda, b, ldb, c, ldc); break;                \
-            case 1: NAME##_t4x1(ta, i, j, k, a, lda, b, ldb, c, ldc); break;                \
-            }                                                                               \
+                for (size_t i = i0; i < i1; i += 4)                                         \
+                    (Q) == 4 ? NAME##_t4x4(ta, i, j, k, a, lda, b, ldb, c, ldc)             \
+                             : NAME##_t4x2(ta, i, j, k, a, lda, b, ldb, c, ldc);            \
+            /* the vectors left, fewer than Q, in one tile */                               \
+            for (size_t i = i0; i < i1; i += 4)                                             \
+                switch ((nv - j) / (VL)) {                                                  \
+                case 3: NAME##_t4x3(ta, i, j, k, a, lda, b, ldb, c, ldc); break;            \
+                case 2: NAME##_t4x2(ta, i, j, k, a, lda, b, ldb, c, ldc); break;            \
+                case 1: NAME##_t4x1(ta, i, j, k, a, lda, b, ldb, c, ldc); break;            \
+                }                                                                           \
         }                                                                                   \
+        size_t i = m4;                                                                      \
         /* two of the last rows together, then one: 2Q vectors per pass */                  \
         for (; i + 2 <= m; i += 2) {                                                        \
             size_t j = 0;                                                                   \
@@ -214,6 +224,8 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
         if (m == 0 || n == 0)                                                               \
             return;                                                                         \
         size_t kb = K_BLOCK_BYTES / (n * sizeof(T));                                        \
+        const size_t kp = PANEL_BYTES / ((VL) * (Q) * sizeof(T));                           \
+        kb = kb < kp ? kb : kp;                                                             \
         kb = kb < 16 ? 16 : kb;                                                             \
         for (size_t p0 = 0; p0 < k; p0 += kb) {                                             \
             const size_t kc = k - p0 < kb ? k - p0 : kb;                                    \
@@ -278,10 +290,22 @@ int lstmc_gemm_level_max(void)
         const T *a, *b;                                                                     \
         T *c;                                                                               \
     };                                                                                      \
-    /* Part `part` of `parts`: a run of whole 4-row blocks of C. */                         \
+    /* Part `part` of `parts`: a run of whole 4-row blocks of C, or when m < n a run of    \
+     * whole 64-column panels (then each thread reads A and its share of B, the smaller   \
+     * of the two ways to share: the weight gradients, m units by n gates over k rows). */ \
     static void gemm_part_##SFX(void *arg, unsigned part, unsigned parts)                   \
     {                                                                                       \
         const struct gemm_job_##SFX *j = arg;                                               \
+        if (parts > 1 && j->m < j->n) {                                                     \
+            const size_t panels = (j->n + 63) / 64;                                         \
+            const size_t c0 = panels * part / parts * 64;                                   \
+            size_t c1 = panels * (part + 1) / parts * 64;                                   \
+            c1 = c1 < j->n ? c1 : j->n;                                                     \
+            if (c0 < c1)                                                                    \
+                gemm_level_##SFX(j->level, j->ta, j->m, c1 - c0, j->k, j->a, j->lda,        \
+                                 j->b + c0, j->ldb, j->c + c0, j->ldc);                     \
+            return;                                                                         \
+        }                                                                                   \
         const size_t blocks = (j->m + 3) / 4;                                               \
         const size_t r0 = blocks * part / parts * 4;                                        \
         size_t r1 = blocks * (part + 1) / parts * 4;                                        \
@@ -296,7 +320,8 @@ int lstmc_gemm_level_max(void)
     {                                                                                       \
         struct gemm_job_##SFX j = {lstmc_gemm_level_max(), ta, m, n, k, lda, ldb, ldc,      \
                                    a, b, c};                                                \
-        if (lstmc_pool_threads(pool) > 1 && m >= 8 && (double)m * n * k >= SPLIT_MIN)       \
+        if (lstmc_pool_threads(pool) > 1 && (m >= 8 || n >= 128) &&                         \
+            (double)m * n * k >= SPLIT_MIN)                                                 \
             lstmc_pool_run(pool, gemm_part_##SFX, &j);                                      \
         else                                                                                \
             gemm_part_##SFX(&j, 0, 1);                                                      \

@@ -141,36 +141,51 @@ static void test_dispatch(void **state)
 
 /* Split among threads, by rows of C: the bits of one thread, whatever the
  * number of threads and rows (blocks of 4 that do not divide evenly). */
-static void test_threads(void **state)
+/* The same bits on 1 to 5 threads, shared by rows of C (m >= n) and by
+ * panels of columns (m < n). */
+static void check_threads(size_t m, size_t n, size_t k)
 {
-    (void)state;
-    enum { M = 70, N = 203, K = 129 };
     uint64_t seed = 13;
-    static double a[K * M], b[K * N], one[M * N], many[M * N];
-    for (size_t i = 0; i < K * M; i++)
+    double *a = malloc(k * m * sizeof *a), *b = malloc(k * n * sizeof *b);
+    double *one = malloc(m * n * sizeof *one), *many = malloc(m * n * sizeof *many);
+    double *c = malloc(m * n * sizeof *c);
+    assert_true(a && b && one && many && c);
+    for (size_t i = 0; i < k * m; i++)
         a[i] = value(&seed);
-    for (size_t i = 0; i < K * N; i++)
+    for (size_t i = 0; i < k * n; i++)
         b[i] = value(&seed);
     for (int ta = 0; ta < 2; ta++) {
-        for (size_t i = 0; i < M * N; i++)
+        for (size_t i = 0; i < m * n; i++)
             one[i] = value(&seed);
-        memcpy(many, one, sizeof many);
-        lstmc_gemm_f64(NULL, ta, M, N, K, a, ta ? M : K, b, N, one, N);
+        memcpy(many, one, m * n * sizeof *many);
+        lstmc_gemm_f64(NULL, ta, m, n, k, a, ta ? m : k, b, n, one, n);
         for (unsigned threads = 2; threads <= 5; threads++) {
             lstmc_pool *pool;
             assert_int_equal(lstmc_pool_create(&pool, threads), LSTMC_OK);
             assert_int_equal(lstmc_pool_threads(pool), threads);
-            double c[M * N];
-            memcpy(c, many, sizeof c);
+            memcpy(c, many, m * n * sizeof *c);
             /* twice: the second job finds the workers spinning or asleep */
-            lstmc_gemm_f64(pool, ta, M, N, K, a, ta ? M : K, b, N, c, N);
-            assert_memory_equal(c, one, sizeof c);
-            memcpy(c, many, sizeof c);
-            lstmc_gemm_f64(pool, ta, M, N, K, a, ta ? M : K, b, N, c, N);
-            assert_memory_equal(c, one, sizeof c);
+            lstmc_gemm_f64(pool, ta, m, n, k, a, ta ? m : k, b, n, c, n);
+            assert_memory_equal(c, one, m * n * sizeof *c);
+            memcpy(c, many, m * n * sizeof *c);
+            lstmc_gemm_f64(pool, ta, m, n, k, a, ta ? m : k, b, n, c, n);
+            assert_memory_equal(c, one, m * n * sizeof *c);
             lstmc_pool_destroy(pool);
         }
     }
+    free(a);
+    free(b);
+    free(one);
+    free(many);
+    free(c);
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    check_threads(203, 70, 129);  /* by rows */
+    check_threads(70, 203, 129);  /* by columns */
+    check_threads(3, 1000, 400);  /* by columns, fewer rows than a block */
 }
 
 static void count_part(void *arg, unsigned part, unsigned parts)
