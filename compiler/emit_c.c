@@ -429,6 +429,29 @@ static void gemm(struct em *e, bool ta, bool tb, const char *M, long long N, con
     pr(p, "}");
 }
 
+/* C[M][N] = bias (each row; zeros for NULL) + A[M][K] x B[K][N]: one
+ * lstmc_gemm_bias call when the product goes to lstmc_gemm (each thread
+ * fills the rows it adds to), else the fill and gemm(). */
+static void gemm_bias(struct em *e, const char *M, long long N, const char *K, const char *A,
+                      long long lda, const char *B, long long ldb, const char *bias,
+                      const char *C, long long ldc)
+{
+    struct printer *p = e->p;
+    if (own_kernel(e, N) && (e->blas || max_rows(M) >= AXPY_ROWS)) {
+        pr(p, "lstmc_gemm_bias_%s(%s, 0, %s, %lld, %s, %s, %lld, %s, %lld, %s, %s, %lld);",
+           e->f32 ? "f32" : "f64", e->pool, M, N, K, A, lda, B, ldb, bias ? bias : "NULL", C,
+           ldc);
+        return;
+    }
+    pr(p, "for (size_t r = 0; r < (size_t)(%s); r++)", M);
+    pr(p, "    for (size_t j = 0; j < %lld; j++)", N);
+    if (bias)
+        pr(p, "        %s[r * %lld + j] = %s[j];", C, ldc, bias);
+    else
+        pr(p, "        %s[r * %lld + j] = 0;", C, ldc);
+    gemm(e, false, false, M, N, K, A, lda, B, ldb, C, ldc, true);
+}
+
 /* C (+)= A x B^T for a parameter B[N][K]: through its transpose Bt[K][N]
  * when uses_transpose(N), else as gemm() does a transposed B. */
 static void gemm_bt(struct em *e, const char *M, long long N, long long K, const char *A,
@@ -1030,17 +1053,11 @@ static void lstm_forward(struct em *e, int i)
         pr(p, "(void)train;");
     }
     pr(p, "/* input projection of all steps: [n * %lld, %lld] x kernel[%lld, %lld] + bias */", T, F, F, G);
-    pr(p, "for (size_t r = 0; r < n * %lld; r++)", T);
-    pr(p, "    for (size_t j = 0; j < %lld; j++)", G);
-    if (x->tensor[TENSOR_BIAS] >= 0) {
+    if (x->tensor[TENSOR_BIAS] >= 0)
         param(bias, sizeof bias, e, "params", x->tensor[TENSOR_BIAS]);
-        pr(p, "        gates[r * %lld + j] = %s[j];", G, bias);
-    } else {
-        pr(p, "        gates[r * %lld + j] = 0;", G);
-    }
     snprintf(rows, sizeof rows, "n * %lld", T);
     snprintf(fs, sizeof fs, "%lld", F);
-    gemm(e, false, false, rows, G, fs, "xs", F, k, G, "gates", G, true);
+    gemm_bias(e, rows, G, fs, "xs", F, k, G, x->tensor[TENSOR_BIAS] >= 0 ? bias : NULL, "gates", G);
     pr(p, "/* the time loop, %lld steps (unroll %lld) */", T, LL(e->m->unroll));
     snprintf(f, sizeof f, "%s_%s_step", N, L);
     time_loop(e, f, ", train", T, false);
@@ -1150,18 +1167,12 @@ static void dense_forward(struct em *e, int i)
     pr(p, "(void)train;");
     pr(p, "%s *z = &ctx->%s_z[0][0]; /* [n * %lld, %lld] */", R, L, S, O);
     pr(p, "%s *a = &ctx->%s_out[0][0]; /* [n * %lld, %lld] */", R, L, S, O);
-    pr(p, "for (size_t r = 0; r < n * %lld; r++)", S);
-    pr(p, "    for (size_t j = 0; j < %lld; j++)", O);
-    if (x->tensor[TENSOR_BIAS] >= 0) {
+    if (x->tensor[TENSOR_BIAS] >= 0)
         param(b, sizeof b, e, "params", x->tensor[TENSOR_BIAS]);
-        pr(p, "        z[r * %lld + j] = %s[j];", O, b);
-    } else {
-        pr(p, "        z[r * %lld + j] = 0;", O);
-    }
     snprintf(rows, sizeof rows, "n * %lld", S);
     snprintf(Is, sizeof Is, "%lld", I);
-    pr(p, "/* z[n * %lld, %lld] += in x kernel[%lld, %lld] */", S, O, I, O);
-    gemm(e, false, false, rows, O, Is, "in", I, k, O, "z", O, true);
+    pr(p, "/* z[n * %lld, %lld] = bias + in x kernel[%lld, %lld] */", S, O, I, O);
+    gemm_bias(e, rows, O, Is, "in", I, k, O, x->tensor[TENSOR_BIAS] >= 0 ? b : NULL, "z", O);
     if (x->l->activation == ACT_SOFTMAX) {
         pr(p, "for (size_t r = 0; r < n * %lld; r++) {", S);
         pr(p, "const %s *zr = z + r * %lld;", R, O);

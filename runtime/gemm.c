@@ -288,8 +288,18 @@ int lstmc_gemm_level_max(void)
         int level, ta;                                                                      \
         size_t m, n, k, lda, ldb, ldc;                                                      \
         const T *a, *b;                                                                     \
+        const T *bias; /* fill c with it first (NULL: zeros) when `fill` */                 \
+        int fill;                                                                           \
         T *c;                                                                               \
     };                                                                                      \
+    /* Rows r0 .. r1 - 1, columns c0 .. c1 - 1 of c set to the bias. */                     \
+    static void gemm_fill_##SFX(const struct gemm_job_##SFX *j, size_t r0, size_t r1,       \
+                                size_t c0, size_t c1)                                       \
+    {                                                                                       \
+        for (size_t r = r0; r < r1; r++)                                                    \
+            for (size_t q = c0; q < c1; q++)                                                \
+                j->c[r * j->ldc + q] = j->bias ? j->bias[q] : 0;                            \
+    }                                                                                       \
     /* Part `part` of `parts`: a run of whole 4-row blocks of C, or when m < n a run of    \
      * whole 64-column panels (then each thread reads A and its share of B, the smaller   \
      * of the two ways to share: the weight gradients, m units by n gates over k rows). */ \
@@ -301,30 +311,46 @@ int lstmc_gemm_level_max(void)
             const size_t c0 = panels * part / parts * 64;                                   \
             size_t c1 = panels * (part + 1) / parts * 64;                                   \
             c1 = c1 < j->n ? c1 : j->n;                                                     \
-            if (c0 < c1)                                                                    \
+            if (c0 < c1) {                                                                  \
+                if (j->fill)                                                                \
+                    gemm_fill_##SFX(j, 0, j->m, c0, c1);                                    \
                 gemm_level_##SFX(j->level, j->ta, j->m, c1 - c0, j->k, j->a, j->lda,        \
                                  j->b + c0, j->ldb, j->c + c0, j->ldc);                     \
+            }                                                                               \
             return;                                                                         \
         }                                                                                   \
         const size_t blocks = (j->m + 3) / 4;                                               \
         const size_t r0 = blocks * part / parts * 4;                                        \
         size_t r1 = blocks * (part + 1) / parts * 4;                                        \
         r1 = r1 < j->m ? r1 : j->m;                                                         \
+        if (r0 < r1 && j->fill)                                                             \
+            gemm_fill_##SFX(j, r0, r1, 0, j->n);                                            \
         if (r0 < r1)                                                                        \
             gemm_level_##SFX(j->level, j->ta, r1 - r0, j->n, j->k,                          \
                              j->ta ? j->a + r0 : j->a + r0 * j->lda, j->lda, j->b, j->ldb,  \
                              j->c + r0 * j->ldc, j->ldc);                                   \
     }                                                                                       \
-    void lstmc_gemm_##SFX(lstmc_pool *pool, int ta, size_t m, size_t n, size_t k,           \
-                          const T *a, size_t lda, const T *b, size_t ldb, T *c, size_t ldc) \
+    static void gemm_run_##SFX(lstmc_pool *pool, struct gemm_job_##SFX j)                  \
     {                                                                                       \
-        struct gemm_job_##SFX j = {lstmc_gemm_level_max(), ta, m, n, k, lda, ldb, ldc,      \
-                                   a, b, c};                                                \
+        const size_t m = j.m, n = j.n, k = j.k;                                             \
         if (lstmc_pool_threads(pool) > 1 && (m >= 8 || n >= 128) &&                         \
             (double)m * n * k >= SPLIT_MIN)                                                 \
             lstmc_pool_run(pool, gemm_part_##SFX, &j);                                      \
         else                                                                                \
             gemm_part_##SFX(&j, 0, 1);                                                      \
+    }                                                                                       \
+    void lstmc_gemm_##SFX(lstmc_pool *pool, int ta, size_t m, size_t n, size_t k,           \
+                          const T *a, size_t lda, const T *b, size_t ldb, T *c, size_t ldc) \
+    {                                                                                       \
+        gemm_run_##SFX(pool, (struct gemm_job_##SFX){lstmc_gemm_level_max(), ta, m, n, k,   \
+                                                     lda, ldb, ldc, a, b, NULL, 0, c});     \
+    }                                                                                       \
+    void lstmc_gemm_bias_##SFX(lstmc_pool *pool, int ta, size_t m, size_t n, size_t k,      \
+                               const T *a, size_t lda, const T *b, size_t ldb,              \
+                               const T *bias, T *c, size_t ldc)                             \
+    {                                                                                       \
+        gemm_run_##SFX(pool, (struct gemm_job_##SFX){lstmc_gemm_level_max(), ta, m, n, k,   \
+                                                     lda, ldb, ldc, a, b, bias, 1, c});     \
     }
 
 /* Products smaller than this many multiply-adds (some 10 µs) run

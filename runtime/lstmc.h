@@ -284,8 +284,8 @@ void lstmc_pool_run(lstmc_pool *pool, void (*fn)(void *arg, unsigned part, unsig
  * slices whose rows of b stay in the L2 cache. Every element adds its k
  * products in order, (c + a0 b0) + a1 b1 ..., so the bits are the plain
  * triple loop's on every machine. With a pool of several threads, larger
- * products are split by rows of c among them, which changes no bit
- * either. c must not overlap a or b.
+ * products are split among them by rows of c (by columns when m < n),
+ * which changes no bit either. c must not overlap a or b.
  */
 void lstmc_gemm_f32(lstmc_pool *pool, int a_trans, size_t m, size_t n, size_t k,
                     const float *a, size_t lda, const float *b, size_t ldb, float *c,
@@ -293,6 +293,16 @@ void lstmc_gemm_f32(lstmc_pool *pool, int a_trans, size_t m, size_t n, size_t k,
 void lstmc_gemm_f64(lstmc_pool *pool, int a_trans, size_t m, size_t n, size_t k,
                     const double *a, size_t lda, const double *b, size_t ldb, double *c,
                     size_t ldc);
+/* c[m][n] = bias[n] (each row; zeros when bias is NULL) + op(a) b, the
+ * same bits as filling c with bias and calling lstmc_gemm; each thread
+ * fills its own share of c, so the rows start in the cache that adds to
+ * them. */
+void lstmc_gemm_bias_f32(lstmc_pool *pool, int a_trans, size_t m, size_t n, size_t k,
+                         const float *a, size_t lda, const float *b, size_t ldb,
+                         const float *bias, float *c, size_t ldc);
+void lstmc_gemm_bias_f64(lstmc_pool *pool, int a_trans, size_t m, size_t n, size_t k,
+                         const double *a, size_t lda, const double *b, size_t ldb,
+                         const double *bias, double *c, size_t ldc);
 
 /* dst[cols][ld] = the transpose of src[rows][cols] (ld >= rows; the
  * elements of each row of dst past rows are left as they are). */

@@ -442,10 +442,7 @@ static void classify_lstm_forward(classify_ctx *ctx, const classify_real *in, si
     const classify_real *xs = in; /* [n, 10, 4] */
     (void)train;
     /* input projection of all steps: [n * 10, 4] x kernel[4, 200] + bias */
-    for (size_t r = 0; r < n * 10; r++)
-        for (size_t j = 0; j < 200; j++)
-            gates[r * 200 + j] = ctx->params.lstm_bias[j];
-    lstmc_gemm_f32(ctx->pool, 0, n * 10, 200, 4, xs, 4, &ctx->params.lstm_kernel[0][0], 200, gates, 200);
+    lstmc_gemm_bias_f32(ctx->pool, 0, n * 10, 200, 4, xs, 4, &ctx->params.lstm_kernel[0][0], 200, ctx->params.lstm_bias, gates, 200);
     /* the time loop, 10 steps (unroll 16) */
     classify_lstm_step(ctx, n, 0, train);
     classify_lstm_step(ctx, n, 1, train);
@@ -740,10 +737,7 @@ static void classify_lstm_1_forward(classify_ctx *ctx, const classify_real *in, 
     const classify_real *xs = in; /* [n, 10, 50] */
     (void)train;
     /* input projection of all steps: [n * 10, 50] x kernel[50, 200] + bias */
-    for (size_t r = 0; r < n * 10; r++)
-        for (size_t j = 0; j < 200; j++)
-            gates[r * 200 + j] = ctx->params.lstm_1_bias[j];
-    lstmc_gemm_f32(ctx->pool, 0, n * 10, 200, 50, xs, 50, &ctx->params.lstm_1_kernel[0][0], 200, gates, 200);
+    lstmc_gemm_bias_f32(ctx->pool, 0, n * 10, 200, 50, xs, 50, &ctx->params.lstm_1_kernel[0][0], 200, ctx->params.lstm_1_bias, gates, 200);
     /* the time loop, 10 steps (unroll 16) */
     classify_lstm_1_step(ctx, n, 0, train);
     classify_lstm_1_step(ctx, n, 1, train);
@@ -802,11 +796,8 @@ static void classify_dense_forward(classify_ctx *ctx, const classify_real *in, s
     (void)train;
     classify_real *z = &ctx->dense_z[0][0]; /* [n * 1, 25] */
     classify_real *a = &ctx->dense_out[0][0]; /* [n * 1, 25] */
-    for (size_t r = 0; r < n * 1; r++)
-        for (size_t j = 0; j < 25; j++)
-            z[r * 25 + j] = ctx->params.dense_bias[j];
-    /* z[n * 1, 25] += in x kernel[50, 25] */
-    lstmc_gemm_f32(ctx->pool, 0, n * 1, 25, 50, in, 50, &ctx->params.dense_kernel[0][0], 25, z, 25);
+    /* z[n * 1, 25] = bias + in x kernel[50, 25] */
+    lstmc_gemm_bias_f32(ctx->pool, 0, n * 1, 25, 50, in, 50, &ctx->params.dense_kernel[0][0], 25, ctx->params.dense_bias, z, 25);
     for (size_t r = 0; r < n * 1 * 25; r++)
         a[r] = classify_act_relu(z[r]);
 }
@@ -840,11 +831,8 @@ static void classify_dense_1_forward(classify_ctx *ctx, const classify_real *in,
     (void)train;
     classify_real *z = &ctx->dense_1_z[0][0]; /* [n * 1, 5] */
     classify_real *a = &ctx->dense_1_out[0][0]; /* [n * 1, 5] */
-    for (size_t r = 0; r < n * 1; r++)
-        for (size_t j = 0; j < 5; j++)
-            z[r * 5 + j] = ctx->params.dense_1_bias[j];
-    /* z[n * 1, 5] += in x kernel[25, 5] */
-    lstmc_gemm_f32(ctx->pool, 0, n * 1, 5, 25, in, 25, &ctx->params.dense_1_kernel[0][0], 5, z, 5);
+    /* z[n * 1, 5] = bias + in x kernel[25, 5] */
+    lstmc_gemm_bias_f32(ctx->pool, 0, n * 1, 5, 25, in, 25, &ctx->params.dense_1_kernel[0][0], 5, ctx->params.dense_1_bias, z, 5);
     for (size_t r = 0; r < n * 1; r++) {
         const classify_real *zr = z + r * 5;
         classify_real *ar = a + r * 5;

@@ -497,10 +497,7 @@ static void forecast_lstm_forward(forecast_ctx *ctx, const forecast_real *in, si
     const forecast_real *xs = in; /* [n, 10, 1] */
     (void)train;
     /* input projection of all steps: [n * 10, 1] x kernel[1, 200] + bias */
-    for (size_t r = 0; r < n * 10; r++)
-        for (size_t j = 0; j < 200; j++)
-            gates[r * 200 + j] = ctx->params.lstm_bias[j];
-    lstmc_gemm_f32(ctx->pool, 0, n * 10, 200, 1, xs, 1, &ctx->params.lstm_kernel[0][0], 200, gates, 200);
+    lstmc_gemm_bias_f32(ctx->pool, 0, n * 10, 200, 1, xs, 1, &ctx->params.lstm_kernel[0][0], 200, ctx->params.lstm_bias, gates, 200);
     /* the time loop, 10 steps (unroll 16) */
     forecast_lstm_step(ctx, n, 0, train);
     forecast_lstm_step(ctx, n, 1, train);
@@ -956,10 +953,7 @@ static void forecast_lstm_1_forward(forecast_ctx *ctx, const forecast_real *in, 
     const forecast_real *xs = in; /* [n, 10, 50] */
     (void)train;
     /* input projection of all steps: [n * 10, 50] x kernel[50, 200] + bias */
-    for (size_t r = 0; r < n * 10; r++)
-        for (size_t j = 0; j < 200; j++)
-            gates[r * 200 + j] = ctx->params.lstm_1_bias[j];
-    lstmc_gemm_f32(ctx->pool, 0, n * 10, 200, 50, xs, 50, &ctx->params.lstm_1_kernel[0][0], 200, gates, 200);
+    lstmc_gemm_bias_f32(ctx->pool, 0, n * 10, 200, 50, xs, 50, &ctx->params.lstm_1_kernel[0][0], 200, ctx->params.lstm_1_bias, gates, 200);
     /* the time loop, 10 steps (unroll 16) */
     forecast_lstm_1_step(ctx, n, 0, train);
     forecast_lstm_1_step(ctx, n, 1, train);
@@ -1092,10 +1086,10 @@ static void forecast_dense_forward(forecast_ctx *ctx, const forecast_real *in, s
     (void)train;
     forecast_real *z = &ctx->dense_z[0][0]; /* [n * 1, 25] */
     forecast_real *a = &ctx->dense_out[0][0]; /* [n * 1, 25] */
-    for (size_t r = 0; r < n * 1; r++)
+    /* z[n * 1, 25] = bias + in x kernel[50, 25] */
+    for (size_t r = 0; r < (size_t)(n * 1); r++)
         for (size_t j = 0; j < 25; j++)
             z[r * 25 + j] = ctx->params.dense_bias[j];
-    /* z[n * 1, 25] += in x kernel[50, 25] */
     {
         const forecast_real *restrict pa = in;
         const forecast_real *restrict pb = &ctx->params.dense_kernel[0][0];
@@ -1182,10 +1176,10 @@ static void forecast_dense_1_forward(forecast_ctx *ctx, const forecast_real *in,
     (void)train;
     forecast_real *z = &ctx->dense_1_z[0][0]; /* [n * 1, 1] */
     forecast_real *a = &ctx->dense_1_out[0][0]; /* [n * 1, 1] */
-    for (size_t r = 0; r < n * 1; r++)
+    /* z[n * 1, 1] = bias + in x kernel[25, 1] */
+    for (size_t r = 0; r < (size_t)(n * 1); r++)
         for (size_t j = 0; j < 1; j++)
             z[r * 1 + j] = ctx->params.dense_1_bias[j];
-    /* z[n * 1, 1] += in x kernel[25, 1] */
     {
         const forecast_real *restrict pa = in;
         const forecast_real *restrict pb = &ctx->params.dense_1_kernel[0][0];

@@ -542,10 +542,7 @@ static void sentiment_lstm_forward(sentiment_ctx *ctx, const sentiment_real *in,
         xs = xm;
     }
     /* input projection of all steps: [n * 100, 128] x kernel[128, 400] + bias */
-    for (size_t r = 0; r < n * 100; r++)
-        for (size_t j = 0; j < 400; j++)
-            gates[r * 400 + j] = ctx->params.lstm_bias[j];
-    lstmc_gemm_f32(ctx->pool, 0, n * 100, 400, 128, xs, 128, &ctx->params.lstm_kernel[0][0], 400, gates, 400);
+    lstmc_gemm_bias_f32(ctx->pool, 0, n * 100, 400, 128, xs, 128, &ctx->params.lstm_kernel[0][0], 400, ctx->params.lstm_bias, gates, 400);
     /* the time loop, 100 steps (unroll 16) */
     for (size_t t = 0; t < 96; t += 16) {
         sentiment_lstm_step(ctx, n, t + 0, train);
@@ -633,11 +630,8 @@ static void sentiment_dense_forward(sentiment_ctx *ctx, const sentiment_real *in
     (void)train;
     sentiment_real *z = &ctx->dense_z[0][0]; /* [n * 1, 1] */
     sentiment_real *a = &ctx->dense_out[0][0]; /* [n * 1, 1] */
-    for (size_t r = 0; r < n * 1; r++)
-        for (size_t j = 0; j < 1; j++)
-            z[r * 1 + j] = ctx->params.dense_bias[j];
-    /* z[n * 1, 1] += in x kernel[100, 1] */
-    lstmc_gemm_f32(ctx->pool, 0, n * 1, 1, 100, in, 100, &ctx->params.dense_kernel[0][0], 1, z, 1);
+    /* z[n * 1, 1] = bias + in x kernel[100, 1] */
+    lstmc_gemm_bias_f32(ctx->pool, 0, n * 1, 1, 100, in, 100, &ctx->params.dense_kernel[0][0], 1, ctx->params.dense_bias, z, 1);
     for (size_t r = 0; r < n * 1 * 1; r++)
         a[r] = sentiment_act_sigmoid(z[r]);
 }

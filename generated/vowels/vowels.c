@@ -470,10 +470,7 @@ static void vowels_lstm_forward(vowels_ctx *ctx, const vowels_real *in, size_t n
     const vowels_real *xs = in; /* [n, 29, 12] */
     (void)train;
     /* input projection of all steps: [n * 29, 12] x kernel[12, 400] + bias */
-    for (size_t r = 0; r < n * 29; r++)
-        for (size_t j = 0; j < 400; j++)
-            gates[r * 400 + j] = ctx->params.lstm_bias[j];
-    lstmc_gemm_f32(ctx->pool, 0, n * 29, 400, 12, xs, 12, &ctx->params.lstm_kernel[0][0], 400, gates, 400);
+    lstmc_gemm_bias_f32(ctx->pool, 0, n * 29, 400, 12, xs, 12, &ctx->params.lstm_kernel[0][0], 400, ctx->params.lstm_bias, gates, 400);
     /* the time loop, 29 steps (unroll 16) */
     for (size_t t = 0; t < 16; t += 16) {
         vowels_lstm_step(ctx, n, t + 0, train);
@@ -572,11 +569,8 @@ static void vowels_dense_forward(vowels_ctx *ctx, const vowels_real *in, size_t 
     (void)train;
     vowels_real *z = &ctx->dense_z[0][0]; /* [n * 1, 9] */
     vowels_real *a = &ctx->dense_out[0][0]; /* [n * 1, 9] */
-    for (size_t r = 0; r < n * 1; r++)
-        for (size_t j = 0; j < 9; j++)
-            z[r * 9 + j] = ctx->params.dense_bias[j];
-    /* z[n * 1, 9] += in x kernel[100, 9] */
-    lstmc_gemm_f32(ctx->pool, 0, n * 1, 9, 100, in, 100, &ctx->params.dense_kernel[0][0], 9, z, 9);
+    /* z[n * 1, 9] = bias + in x kernel[100, 9] */
+    lstmc_gemm_bias_f32(ctx->pool, 0, n * 1, 9, 100, in, 100, &ctx->params.dense_kernel[0][0], 9, ctx->params.dense_bias, z, 9);
     for (size_t r = 0; r < n * 1; r++) {
         const vowels_real *zr = z + r * 9;
         vowels_real *ar = a + r * 9;

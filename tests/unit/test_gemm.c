@@ -188,6 +188,49 @@ static void test_threads(void **state)
     check_threads(3, 1000, 400);  /* by columns, fewer rows than a block */
 }
 
+/* lstmc_gemm_bias: the bits of filling c with the bias (or zeros) and
+ * calling lstmc_gemm, on one thread and shared by rows and by columns. */
+static void test_bias(void **state)
+{
+    (void)state;
+    static const size_t shapes[][3] = {{203, 70, 129}, {70, 203, 129}, {5, 19, 7}, {0, 4, 3}};
+    uint64_t seed = 17;
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const size_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2], ldc = n + 2;
+        float *a = malloc((k * m + 1) * sizeof *a), *b = malloc(k * n * sizeof *b);
+        float *bias = malloc(n * sizeof *bias);
+        float *want = malloc((m * ldc + 1) * sizeof *want), *got = malloc((m * ldc + 1) * sizeof *got);
+        assert_true(a && b && bias && want && got);
+        for (size_t i = 0; i < k * m; i++)
+            a[i] = (float)value(&seed);
+        for (size_t i = 0; i < k * n; i++)
+            b[i] = (float)value(&seed);
+        for (size_t i = 0; i < n; i++)
+            bias[i] = (float)value(&seed);
+        for (int with_bias = 0; with_bias < 2; with_bias++)
+            for (unsigned threads = 1; threads <= 3; threads++) {
+                lstmc_pool *pool = NULL;
+                if (threads > 1)
+                    assert_int_equal(lstmc_pool_create(&pool, threads), LSTMC_OK);
+                for (size_t i = 0; i < m * ldc + 1; i++)
+                    want[i] = got[i] = (float)value(&seed);
+                for (size_t i = 0; i < m; i++)
+                    for (size_t j = 0; j < n; j++)
+                        want[i * ldc + j] = with_bias ? bias[j] : 0;
+                lstmc_gemm_f32(NULL, 0, m, n, k, a, k, b, n, want, ldc);
+                lstmc_gemm_bias_f32(pool, 0, m, n, k, a, k, b, n, with_bias ? bias : NULL, got, ldc);
+                /* the columns past n and the element past the last row untouched */
+                assert_memory_equal(got, want, (m * ldc + 1) * sizeof *got);
+                lstmc_pool_destroy(pool);
+            }
+        free(a);
+        free(b);
+        free(bias);
+        free(want);
+        free(got);
+    }
+}
+
 static void count_part(void *arg, unsigned part, unsigned parts)
 {
     unsigned *seen = arg;
@@ -229,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_random_f64),
         cmocka_unit_test(test_dispatch),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_bias),
         cmocka_unit_test(test_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
