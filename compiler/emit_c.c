@@ -518,29 +518,30 @@ static void buffer(struct em *e, const char *name, long long per_sample, const c
 /* Calls f(ctx, n, t EXTRA) for every step t, in order or reversed:
  * completely unrolled up to the unroll limit, else a fixed-trip loop whose
  * body is unrolled that many times, then the remaining steps. */
-static void time_loop(struct em *e, const char *f, const char *extra, long long T, bool reverse)
+static void time_loop(struct em *e, const char *f, const char *args, const char *extra,
+                      long long T, bool reverse)
 {
     struct printer *p = e->p;
     long long K = e->m->unroll;
     if (T <= K) {
         for (long long s = 0; s < T; s++)
-            pr(p, "%s(ctx, n, %lld%s);", f, reverse ? T - 1 - s : s, extra);
+            pr(p, "%s(%s, %lld%s);", f, args, reverse ? T - 1 - s : s, extra);
         return;
     }
     long long full = T / K * K;
     if (!reverse) {
         pr(p, "for (size_t t = 0; t < %lld; t += %lld) {", full, K);
         for (long long k = 0; k < K; k++)
-            pr(p, "%s(ctx, n, t + %lld%s);", f, k, extra);
+            pr(p, "%s(%s, t + %lld%s);", f, args, k, extra);
         pr(p, "}");
         for (long long t = full; t < T; t++)
-            pr(p, "%s(ctx, n, %lld%s);", f, t, extra);
+            pr(p, "%s(%s, %lld%s);", f, args, t, extra);
     } else {
         for (long long t = T - 1; t >= full; t--)
-            pr(p, "%s(ctx, n, %lld%s);", f, t, extra);
+            pr(p, "%s(%s, %lld%s);", f, args, t, extra);
         pr(p, "for (size_t t = %lld; t > 0; t -= %lld) {", full, K);
         for (long long k = 0; k < K; k++)
-            pr(p, "%s(ctx, n, t - %lld%s);", f, k + 1, extra);
+            pr(p, "%s(%s, t - %lld%s);", f, args, k + 1, extra);
         pr(p, "}");
     }
 }
@@ -865,36 +866,54 @@ static bool share_steps(const struct em *e)
     return false;
 }
 
-/* NAME_L_step(ctx, n, t[, train]): the rows function on all n samples,
- * shared among the context's threads by blocks of 4 samples when the
- * model's steps are worth it (share_steps). */
-static void step_wrapper(struct em *e, int i, const char *step, bool fwd)
+/* The time loop of a layer, forward or back (the rows functions, called
+ * with constant t). Samples are independent along the loop, so when the
+ * model's steps are worth sharing (share_steps) each thread takes blocks
+ * of 4 samples through the whole loop: NAME_L_loop(ctx, n[, train]), one
+ * job for all the steps instead of one per step. */
+static void loop_function(struct em *e, int i, bool fwd)
 {
     struct printer *p = e->p;
-    const char *L = e->m->layers[i].l->name, *N = e->n;
-    if (share_steps(e)) {
-        pr(p, "static void %s_%s_%s_part(void *arg, unsigned part, unsigned parts)", N, L, step);
-        pr(p, "{");
-        pr(p, "const %s_step_job *job = arg;", N);
-        pr(p, "const size_t blocks = (job->n + 3) / 4, b0 = blocks * part / parts * 4;");
-        pr(p, "size_t b1 = blocks * (part + 1) / parts * 4;");
-        pr(p, "b1 = b1 < job->n ? b1 : job->n;");
-        pr(p, "if (b0 < b1)");
-        pr(p, "    %s_%s_%s_rows(job->ctx, b0, b1 - b0, job->t%s);", N, L, step, fwd ? ", job->train" : "");
-        pr(p, "}");
-        pr_blank(p);
-    }
-    pr(p, "static void %s_%s_%s(%s_ctx *ctx, size_t n, size_t t%s)", N, L, step, N,
-       fwd ? ", int train" : "");
+    const struct ir_layer *x = &e->m->layers[i];
+    const char *L = x->l->name, *N = e->n;
+    const char *loop = fwd ? "loop" : "loop_back";
+    char f[160];
+    snprintf(f, sizeof f, "%s_%s_%s_rows", N, L, fwd ? "step" : "step_back");
+    pr(p, "static void %s_%s_%s_part(void *arg, unsigned part, unsigned parts)", N, L, loop);
     pr(p, "{");
-    if (share_steps(e)) {
-        pr(p, "%s_step_job job = {ctx, n, t, %s};", N, fwd ? "train" : "0");
-        pr(p, "lstmc_pool_run(ctx->pool, %s_%s_%s_part, &job);", N, L, step);
-    } else {
-        pr(p, "%s_%s_%s_rows(ctx, 0, n, t%s);", N, L, step, fwd ? ", train" : "");
-    }
+    pr(p, "const %s_step_job *job = arg;", N);
+    pr(p, "const size_t blocks = (job->n + 3) / 4, b0 = blocks * part / parts * 4;");
+    pr(p, "size_t b1 = blocks * (part + 1) / parts * 4;");
+    pr(p, "b1 = b1 < job->n ? b1 : job->n;");
+    pr(p, "if (b0 >= b1)");
+    pr(p, "    return;");
+    pr(p, "%s_ctx *ctx = job->ctx;", N);
+    pr(p, "const size_t m = b1 - b0;");
+    if (fwd)
+        pr(p, "const int train = job->train;");
+    time_loop(e, f, "ctx, b0, m", fwd ? ", train" : "", x->in_steps, !fwd);
     pr(p, "}");
     pr_blank(p);
+    pr(p, "static void %s_%s_%s(%s_ctx *ctx, size_t n%s)", N, L, loop, N, fwd ? ", int train" : "");
+    pr(p, "{");
+    pr(p, "%s_step_job job = {ctx, n, %s};", N, fwd ? "train" : "0");
+    pr(p, "lstmc_pool_run(ctx->pool, %s_%s_%s_part, &job);", N, L, loop);
+    pr(p, "}");
+    pr_blank(p);
+}
+
+/* Calls the time loop, forward or back, from the layer's forward or backward. */
+static void time_loop_call(struct em *e, int i, bool fwd)
+{
+    const struct ir_layer *x = &e->m->layers[i];
+    const char *L = x->l->name, *N = e->n;
+    if (share_steps(e)) {
+        pr(e->p, "%s_%s_%s(ctx, n%s);", N, L, fwd ? "loop" : "loop_back", fwd ? ", train" : "");
+        return;
+    }
+    char f[160];
+    snprintf(f, sizeof f, "%s_%s_%s_rows", N, L, fwd ? "step" : "step_back");
+    time_loop(e, f, "ctx, 0, n", fwd ? ", train" : "", x->in_steps, !fwd);
 }
 
 static void lstm_step_functions(struct em *e, int i)
@@ -1020,8 +1039,10 @@ static void lstm_step_functions(struct em *e, int i)
     pr(p, "}");
     pr_blank(p);
     e->pool = "ctx->pool";
-    step_wrapper(e, i, "step", true);
-    step_wrapper(e, i, "step_back", false);
+    if (share_steps(e)) {
+        loop_function(e, i, true);
+        loop_function(e, i, false);
+    }
     if (i <= stream_layer(e->m))
         lstm_stream_step(e, i);
 }
@@ -1031,9 +1052,9 @@ static void lstm_forward(struct em *e, int i)
     struct printer *p = e->p;
     const struct ir_layer *x = &e->m->layers[i];
     const struct layer *l = x->l;
-    const char *L = l->name, *R = e->R, *N = e->n;
+    const char *L = l->name, *R = e->R;
     long long T = x->in_steps, F = x->in_features, U = l->units, G = 4 * U;
-    char k[256], bias[256], f[160], rows[64], fs[32];
+    char k[256], bias[256], rows[64], fs[32];
     param(k, sizeof k, e, "params", x->tensor[TENSOR_KERNEL]);
     pr(p, "%s *gates = &ctx->%s_gates[0][0]; /* [n, %lld, %lld] */", R, L, T, G);
     pr(p, "const %s *xs = in; /* [n, %lld, %lld] */", R, T, F);
@@ -1059,8 +1080,7 @@ static void lstm_forward(struct em *e, int i)
     snprintf(fs, sizeof fs, "%lld", F);
     gemm_bias(e, rows, G, fs, "xs", F, k, G, x->tensor[TENSOR_BIAS] >= 0 ? bias : NULL, "gates", G);
     pr(p, "/* the time loop, %lld steps (unroll %lld) */", T, LL(e->m->unroll));
-    snprintf(f, sizeof f, "%s_%s_step", N, L);
-    time_loop(e, f, ", train", T, false);
+    time_loop_call(e, i, true);
     if (!l->return_sequences) {
         pr(p, "for (size_t b = 0; b < n; b++)");
         pr(p, "    memcpy(ctx->%s_out[b], &ctx->%s_h[b][%lld], %lld * sizeof(%s));", L, L,
@@ -1073,9 +1093,9 @@ static void lstm_backward(struct em *e, int i)
     struct printer *p = e->p;
     const struct ir_layer *x = &e->m->layers[i];
     const struct layer *l = x->l;
-    const char *L = l->name, *R = e->R, *N = e->n;
+    const char *L = l->name, *R = e->R;
     long long T = x->in_steps, F = x->in_features, U = l->units, G = 4 * U;
-    char k[256], gk[256], grk[256], gb[256], f[160], rows[64], gs[32];
+    char k[256], gk[256], grk[256], gb[256], rows[64], gs[32];
     param(k, sizeof k, e, "params", x->tensor[TENSOR_KERNEL]);
     param(gk, sizeof gk, e, "grads", x->tensor[TENSOR_KERNEL]);
     param(grk, sizeof grk, e, "grads", x->tensor[TENSOR_RECURRENT_KERNEL]);
@@ -1098,8 +1118,7 @@ static void lstm_backward(struct em *e, int i)
     if (i > 0 && uses_transpose(e, F))
         transpose_param(e, k, F, G, L, "kt", F);
     pr(p, "/* back through time */");
-    snprintf(f, sizeof f, "%s_%s_step_back", N, L);
-    time_loop(e, f, "", T, true);
+    time_loop_call(e, i, false);
     snprintf(rows, sizeof rows, "n * %lld", T);
     snprintf(gs, sizeof gs, "%lld", G);
     char Fs[32], Us[32];
@@ -1928,10 +1947,10 @@ static void emit_source(struct em *e, const char *version)
     pr_blank(p);
 
     if (share_steps(e)) {
-        pr(p, "/* A time step shared among the threads (NAME_L_step, NAME_L_step_back). */");
+        pr(p, "/* A time loop shared among the threads (NAME_L_loop, NAME_L_loop_back). */");
         pr(p, "typedef struct %s_step_job {", N);
         pr(p, "%s_ctx *ctx;", N);
-        pr(p, "size_t n, t;");
+        pr(p, "size_t n;");
         pr(p, "int train;");
         pr(p, "} %s_step_job;", N);
         pr_blank(p);

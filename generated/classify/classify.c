@@ -320,16 +320,6 @@ static void classify_lstm_step_back_rows(classify_ctx *ctx, size_t b0, size_t n,
     }
 }
 
-static void classify_lstm_step(classify_ctx *ctx, size_t n, size_t t, int train)
-{
-    classify_lstm_step_rows(ctx, 0, n, t, train);
-}
-
-static void classify_lstm_step_back(classify_ctx *ctx, size_t n, size_t t)
-{
-    classify_lstm_step_back_rows(ctx, 0, n, t);
-}
-
 /* lstm: one step of the stream, the state carried (specs/classify.yaml:8) */
 CLASSIFY_TARGETS
 static void classify_lstm_stream(classify_ctx *ctx, const classify_real *x)
@@ -444,16 +434,16 @@ static void classify_lstm_forward(classify_ctx *ctx, const classify_real *in, si
     /* input projection of all steps: [n * 10, 4] x kernel[4, 200] + bias */
     lstmc_gemm_bias_f32(ctx->pool, 0, n * 10, 200, 4, xs, 4, &ctx->params.lstm_kernel[0][0], 200, ctx->params.lstm_bias, gates, 200);
     /* the time loop, 10 steps (unroll 16) */
-    classify_lstm_step(ctx, n, 0, train);
-    classify_lstm_step(ctx, n, 1, train);
-    classify_lstm_step(ctx, n, 2, train);
-    classify_lstm_step(ctx, n, 3, train);
-    classify_lstm_step(ctx, n, 4, train);
-    classify_lstm_step(ctx, n, 5, train);
-    classify_lstm_step(ctx, n, 6, train);
-    classify_lstm_step(ctx, n, 7, train);
-    classify_lstm_step(ctx, n, 8, train);
-    classify_lstm_step(ctx, n, 9, train);
+    classify_lstm_step_rows(ctx, 0, n, 0, train);
+    classify_lstm_step_rows(ctx, 0, n, 1, train);
+    classify_lstm_step_rows(ctx, 0, n, 2, train);
+    classify_lstm_step_rows(ctx, 0, n, 3, train);
+    classify_lstm_step_rows(ctx, 0, n, 4, train);
+    classify_lstm_step_rows(ctx, 0, n, 5, train);
+    classify_lstm_step_rows(ctx, 0, n, 6, train);
+    classify_lstm_step_rows(ctx, 0, n, 7, train);
+    classify_lstm_step_rows(ctx, 0, n, 8, train);
+    classify_lstm_step_rows(ctx, 0, n, 9, train);
 }
 
 CLASSIFY_TARGETS
@@ -467,16 +457,16 @@ static void classify_lstm_backward(classify_ctx *ctx, const classify_real *in, c
     /* the kernels transposed, for the products by their transposes */
     lstmc_transpose_f32(50, 200, &ctx->params.lstm_recurrent_kernel[0][0], &ctx->lstm_rkt[0][0], 64);
     /* back through time */
-    classify_lstm_step_back(ctx, n, 9);
-    classify_lstm_step_back(ctx, n, 8);
-    classify_lstm_step_back(ctx, n, 7);
-    classify_lstm_step_back(ctx, n, 6);
-    classify_lstm_step_back(ctx, n, 5);
-    classify_lstm_step_back(ctx, n, 4);
-    classify_lstm_step_back(ctx, n, 3);
-    classify_lstm_step_back(ctx, n, 2);
-    classify_lstm_step_back(ctx, n, 1);
-    classify_lstm_step_back(ctx, n, 0);
+    classify_lstm_step_back_rows(ctx, 0, n, 9);
+    classify_lstm_step_back_rows(ctx, 0, n, 8);
+    classify_lstm_step_back_rows(ctx, 0, n, 7);
+    classify_lstm_step_back_rows(ctx, 0, n, 6);
+    classify_lstm_step_back_rows(ctx, 0, n, 5);
+    classify_lstm_step_back_rows(ctx, 0, n, 4);
+    classify_lstm_step_back_rows(ctx, 0, n, 3);
+    classify_lstm_step_back_rows(ctx, 0, n, 2);
+    classify_lstm_step_back_rows(ctx, 0, n, 1);
+    classify_lstm_step_back_rows(ctx, 0, n, 0);
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
     lstmc_gemm_f32(ctx->pool, 1, 4, 200, n * 10, xs, 4, dz, 200, &ctx->grads.lstm_kernel[0][0], 200);
     lstmc_gemm_f32(ctx->pool, 1, 50, 200, n * 10, hm, 50, dz, 200, &ctx->grads.lstm_recurrent_kernel[0][0], 200);
@@ -599,16 +589,6 @@ static void classify_lstm_1_step_back_rows(classify_ctx *ctx, size_t b0, size_t 
         for (size_t b = 0; b < n; b++)
             memcpy(dh + b * 50, dhp + b * 64, 50 * sizeof *dh);
     }
-}
-
-static void classify_lstm_1_step(classify_ctx *ctx, size_t n, size_t t, int train)
-{
-    classify_lstm_1_step_rows(ctx, 0, n, t, train);
-}
-
-static void classify_lstm_1_step_back(classify_ctx *ctx, size_t n, size_t t)
-{
-    classify_lstm_1_step_back_rows(ctx, 0, n, t);
 }
 
 /* lstm_1: one step of the stream, the state carried (specs/classify.yaml:9) */
@@ -739,16 +719,16 @@ static void classify_lstm_1_forward(classify_ctx *ctx, const classify_real *in, 
     /* input projection of all steps: [n * 10, 50] x kernel[50, 200] + bias */
     lstmc_gemm_bias_f32(ctx->pool, 0, n * 10, 200, 50, xs, 50, &ctx->params.lstm_1_kernel[0][0], 200, ctx->params.lstm_1_bias, gates, 200);
     /* the time loop, 10 steps (unroll 16) */
-    classify_lstm_1_step(ctx, n, 0, train);
-    classify_lstm_1_step(ctx, n, 1, train);
-    classify_lstm_1_step(ctx, n, 2, train);
-    classify_lstm_1_step(ctx, n, 3, train);
-    classify_lstm_1_step(ctx, n, 4, train);
-    classify_lstm_1_step(ctx, n, 5, train);
-    classify_lstm_1_step(ctx, n, 6, train);
-    classify_lstm_1_step(ctx, n, 7, train);
-    classify_lstm_1_step(ctx, n, 8, train);
-    classify_lstm_1_step(ctx, n, 9, train);
+    classify_lstm_1_step_rows(ctx, 0, n, 0, train);
+    classify_lstm_1_step_rows(ctx, 0, n, 1, train);
+    classify_lstm_1_step_rows(ctx, 0, n, 2, train);
+    classify_lstm_1_step_rows(ctx, 0, n, 3, train);
+    classify_lstm_1_step_rows(ctx, 0, n, 4, train);
+    classify_lstm_1_step_rows(ctx, 0, n, 5, train);
+    classify_lstm_1_step_rows(ctx, 0, n, 6, train);
+    classify_lstm_1_step_rows(ctx, 0, n, 7, train);
+    classify_lstm_1_step_rows(ctx, 0, n, 8, train);
+    classify_lstm_1_step_rows(ctx, 0, n, 9, train);
     for (size_t b = 0; b < n; b++)
         memcpy(ctx->lstm_1_out[b], &ctx->lstm_1_h[b][450], 50 * sizeof(classify_real));
 }
@@ -765,16 +745,16 @@ static void classify_lstm_1_backward(classify_ctx *ctx, const classify_real *in,
     lstmc_transpose_f32(50, 200, &ctx->params.lstm_1_recurrent_kernel[0][0], &ctx->lstm_1_rkt[0][0], 64);
     lstmc_transpose_f32(50, 200, &ctx->params.lstm_1_kernel[0][0], &ctx->lstm_1_kt[0][0], 50);
     /* back through time */
-    classify_lstm_1_step_back(ctx, n, 9);
-    classify_lstm_1_step_back(ctx, n, 8);
-    classify_lstm_1_step_back(ctx, n, 7);
-    classify_lstm_1_step_back(ctx, n, 6);
-    classify_lstm_1_step_back(ctx, n, 5);
-    classify_lstm_1_step_back(ctx, n, 4);
-    classify_lstm_1_step_back(ctx, n, 3);
-    classify_lstm_1_step_back(ctx, n, 2);
-    classify_lstm_1_step_back(ctx, n, 1);
-    classify_lstm_1_step_back(ctx, n, 0);
+    classify_lstm_1_step_back_rows(ctx, 0, n, 9);
+    classify_lstm_1_step_back_rows(ctx, 0, n, 8);
+    classify_lstm_1_step_back_rows(ctx, 0, n, 7);
+    classify_lstm_1_step_back_rows(ctx, 0, n, 6);
+    classify_lstm_1_step_back_rows(ctx, 0, n, 5);
+    classify_lstm_1_step_back_rows(ctx, 0, n, 4);
+    classify_lstm_1_step_back_rows(ctx, 0, n, 3);
+    classify_lstm_1_step_back_rows(ctx, 0, n, 2);
+    classify_lstm_1_step_back_rows(ctx, 0, n, 1);
+    classify_lstm_1_step_back_rows(ctx, 0, n, 0);
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
     lstmc_gemm_f32(ctx->pool, 1, 50, 200, n * 10, xs, 50, dz, 200, &ctx->grads.lstm_1_kernel[0][0], 200);
     lstmc_gemm_f32(ctx->pool, 1, 50, 200, n * 10, hm, 50, dz, 200, &ctx->grads.lstm_1_recurrent_kernel[0][0], 200);

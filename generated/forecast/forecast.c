@@ -375,16 +375,6 @@ static void forecast_lstm_step_back_rows(forecast_ctx *ctx, size_t b0, size_t n,
     }
 }
 
-static void forecast_lstm_step(forecast_ctx *ctx, size_t n, size_t t, int train)
-{
-    forecast_lstm_step_rows(ctx, 0, n, t, train);
-}
-
-static void forecast_lstm_step_back(forecast_ctx *ctx, size_t n, size_t t)
-{
-    forecast_lstm_step_back_rows(ctx, 0, n, t);
-}
-
 /* lstm: one step of the stream, the state carried (specs/forecast.yaml:7) */
 FORECAST_TARGETS
 static void forecast_lstm_stream(forecast_ctx *ctx, const forecast_real *x)
@@ -499,16 +489,16 @@ static void forecast_lstm_forward(forecast_ctx *ctx, const forecast_real *in, si
     /* input projection of all steps: [n * 10, 1] x kernel[1, 200] + bias */
     lstmc_gemm_bias_f32(ctx->pool, 0, n * 10, 200, 1, xs, 1, &ctx->params.lstm_kernel[0][0], 200, ctx->params.lstm_bias, gates, 200);
     /* the time loop, 10 steps (unroll 16) */
-    forecast_lstm_step(ctx, n, 0, train);
-    forecast_lstm_step(ctx, n, 1, train);
-    forecast_lstm_step(ctx, n, 2, train);
-    forecast_lstm_step(ctx, n, 3, train);
-    forecast_lstm_step(ctx, n, 4, train);
-    forecast_lstm_step(ctx, n, 5, train);
-    forecast_lstm_step(ctx, n, 6, train);
-    forecast_lstm_step(ctx, n, 7, train);
-    forecast_lstm_step(ctx, n, 8, train);
-    forecast_lstm_step(ctx, n, 9, train);
+    forecast_lstm_step_rows(ctx, 0, n, 0, train);
+    forecast_lstm_step_rows(ctx, 0, n, 1, train);
+    forecast_lstm_step_rows(ctx, 0, n, 2, train);
+    forecast_lstm_step_rows(ctx, 0, n, 3, train);
+    forecast_lstm_step_rows(ctx, 0, n, 4, train);
+    forecast_lstm_step_rows(ctx, 0, n, 5, train);
+    forecast_lstm_step_rows(ctx, 0, n, 6, train);
+    forecast_lstm_step_rows(ctx, 0, n, 7, train);
+    forecast_lstm_step_rows(ctx, 0, n, 8, train);
+    forecast_lstm_step_rows(ctx, 0, n, 9, train);
 }
 
 FORECAST_TARGETS
@@ -520,16 +510,16 @@ static void forecast_lstm_backward(forecast_ctx *ctx, const forecast_real *in, f
     memset(ctx->lstm_dh, 0, n * sizeof ctx->lstm_dh[0]);
     memset(ctx->lstm_dc, 0, n * sizeof ctx->lstm_dc[0]);
     /* back through time */
-    forecast_lstm_step_back(ctx, n, 9);
-    forecast_lstm_step_back(ctx, n, 8);
-    forecast_lstm_step_back(ctx, n, 7);
-    forecast_lstm_step_back(ctx, n, 6);
-    forecast_lstm_step_back(ctx, n, 5);
-    forecast_lstm_step_back(ctx, n, 4);
-    forecast_lstm_step_back(ctx, n, 3);
-    forecast_lstm_step_back(ctx, n, 2);
-    forecast_lstm_step_back(ctx, n, 1);
-    forecast_lstm_step_back(ctx, n, 0);
+    forecast_lstm_step_back_rows(ctx, 0, n, 9);
+    forecast_lstm_step_back_rows(ctx, 0, n, 8);
+    forecast_lstm_step_back_rows(ctx, 0, n, 7);
+    forecast_lstm_step_back_rows(ctx, 0, n, 6);
+    forecast_lstm_step_back_rows(ctx, 0, n, 5);
+    forecast_lstm_step_back_rows(ctx, 0, n, 4);
+    forecast_lstm_step_back_rows(ctx, 0, n, 3);
+    forecast_lstm_step_back_rows(ctx, 0, n, 2);
+    forecast_lstm_step_back_rows(ctx, 0, n, 1);
+    forecast_lstm_step_back_rows(ctx, 0, n, 0);
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
     {
         const forecast_real *restrict pa = xs;
@@ -817,16 +807,6 @@ static void forecast_lstm_1_step_back_rows(forecast_ctx *ctx, size_t b0, size_t 
     }
 }
 
-static void forecast_lstm_1_step(forecast_ctx *ctx, size_t n, size_t t, int train)
-{
-    forecast_lstm_1_step_rows(ctx, 0, n, t, train);
-}
-
-static void forecast_lstm_1_step_back(forecast_ctx *ctx, size_t n, size_t t)
-{
-    forecast_lstm_1_step_back_rows(ctx, 0, n, t);
-}
-
 /* lstm_1: one step of the stream, the state carried (specs/forecast.yaml:8) */
 FORECAST_TARGETS
 static void forecast_lstm_1_stream(forecast_ctx *ctx, const forecast_real *x)
@@ -955,16 +935,16 @@ static void forecast_lstm_1_forward(forecast_ctx *ctx, const forecast_real *in, 
     /* input projection of all steps: [n * 10, 50] x kernel[50, 200] + bias */
     lstmc_gemm_bias_f32(ctx->pool, 0, n * 10, 200, 50, xs, 50, &ctx->params.lstm_1_kernel[0][0], 200, ctx->params.lstm_1_bias, gates, 200);
     /* the time loop, 10 steps (unroll 16) */
-    forecast_lstm_1_step(ctx, n, 0, train);
-    forecast_lstm_1_step(ctx, n, 1, train);
-    forecast_lstm_1_step(ctx, n, 2, train);
-    forecast_lstm_1_step(ctx, n, 3, train);
-    forecast_lstm_1_step(ctx, n, 4, train);
-    forecast_lstm_1_step(ctx, n, 5, train);
-    forecast_lstm_1_step(ctx, n, 6, train);
-    forecast_lstm_1_step(ctx, n, 7, train);
-    forecast_lstm_1_step(ctx, n, 8, train);
-    forecast_lstm_1_step(ctx, n, 9, train);
+    forecast_lstm_1_step_rows(ctx, 0, n, 0, train);
+    forecast_lstm_1_step_rows(ctx, 0, n, 1, train);
+    forecast_lstm_1_step_rows(ctx, 0, n, 2, train);
+    forecast_lstm_1_step_rows(ctx, 0, n, 3, train);
+    forecast_lstm_1_step_rows(ctx, 0, n, 4, train);
+    forecast_lstm_1_step_rows(ctx, 0, n, 5, train);
+    forecast_lstm_1_step_rows(ctx, 0, n, 6, train);
+    forecast_lstm_1_step_rows(ctx, 0, n, 7, train);
+    forecast_lstm_1_step_rows(ctx, 0, n, 8, train);
+    forecast_lstm_1_step_rows(ctx, 0, n, 9, train);
     for (size_t b = 0; b < n; b++)
         memcpy(ctx->lstm_1_out[b], &ctx->lstm_1_h[b][450], 50 * sizeof(forecast_real));
 }
@@ -978,16 +958,16 @@ static void forecast_lstm_1_backward(forecast_ctx *ctx, const forecast_real *in,
     memset(ctx->lstm_1_dh, 0, n * sizeof ctx->lstm_1_dh[0]);
     memset(ctx->lstm_1_dc, 0, n * sizeof ctx->lstm_1_dc[0]);
     /* back through time */
-    forecast_lstm_1_step_back(ctx, n, 9);
-    forecast_lstm_1_step_back(ctx, n, 8);
-    forecast_lstm_1_step_back(ctx, n, 7);
-    forecast_lstm_1_step_back(ctx, n, 6);
-    forecast_lstm_1_step_back(ctx, n, 5);
-    forecast_lstm_1_step_back(ctx, n, 4);
-    forecast_lstm_1_step_back(ctx, n, 3);
-    forecast_lstm_1_step_back(ctx, n, 2);
-    forecast_lstm_1_step_back(ctx, n, 1);
-    forecast_lstm_1_step_back(ctx, n, 0);
+    forecast_lstm_1_step_back_rows(ctx, 0, n, 9);
+    forecast_lstm_1_step_back_rows(ctx, 0, n, 8);
+    forecast_lstm_1_step_back_rows(ctx, 0, n, 7);
+    forecast_lstm_1_step_back_rows(ctx, 0, n, 6);
+    forecast_lstm_1_step_back_rows(ctx, 0, n, 5);
+    forecast_lstm_1_step_back_rows(ctx, 0, n, 4);
+    forecast_lstm_1_step_back_rows(ctx, 0, n, 3);
+    forecast_lstm_1_step_back_rows(ctx, 0, n, 2);
+    forecast_lstm_1_step_back_rows(ctx, 0, n, 1);
+    forecast_lstm_1_step_back_rows(ctx, 0, n, 0);
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
     lstmc_gemm_f32(ctx->pool, 1, 50, 200, n * 10, xs, 50, dz, 200, &ctx->grads.lstm_1_kernel[0][0], 200);
     lstmc_gemm_f32(ctx->pool, 1, 50, 200, n * 10, hm, 50, dz, 200, &ctx->grads.lstm_1_recurrent_kernel[0][0], 200);

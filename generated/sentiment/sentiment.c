@@ -204,10 +204,10 @@ lstmc_status sentiment_init(sentiment_ctx *ctx, uint64_t seed)
     return st;
 }
 
-/* A time step shared among the threads (NAME_L_step, NAME_L_step_back). */
+/* A time loop shared among the threads (NAME_L_loop, NAME_L_loop_back). */
 typedef struct sentiment_step_job {
     sentiment_ctx *ctx;
-    size_t n, t;
+    size_t n;
     int train;
 } sentiment_step_job;
 
@@ -376,36 +376,85 @@ static void sentiment_lstm_step_back_rows(sentiment_ctx *ctx, size_t b0, size_t 
     }
 }
 
-static void sentiment_lstm_step_part(void *arg, unsigned part, unsigned parts)
+static void sentiment_lstm_loop_part(void *arg, unsigned part, unsigned parts)
 {
     const sentiment_step_job *job = arg;
     const size_t blocks = (job->n + 3) / 4, b0 = blocks * part / parts * 4;
     size_t b1 = blocks * (part + 1) / parts * 4;
     b1 = b1 < job->n ? b1 : job->n;
-    if (b0 < b1)
-        sentiment_lstm_step_rows(job->ctx, b0, b1 - b0, job->t, job->train);
+    if (b0 >= b1)
+        return;
+    sentiment_ctx *ctx = job->ctx;
+    const size_t m = b1 - b0;
+    const int train = job->train;
+    for (size_t t = 0; t < 96; t += 16) {
+        sentiment_lstm_step_rows(ctx, b0, m, t + 0, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 1, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 2, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 3, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 4, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 5, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 6, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 7, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 8, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 9, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 10, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 11, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 12, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 13, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 14, train);
+        sentiment_lstm_step_rows(ctx, b0, m, t + 15, train);
+    }
+    sentiment_lstm_step_rows(ctx, b0, m, 96, train);
+    sentiment_lstm_step_rows(ctx, b0, m, 97, train);
+    sentiment_lstm_step_rows(ctx, b0, m, 98, train);
+    sentiment_lstm_step_rows(ctx, b0, m, 99, train);
 }
 
-static void sentiment_lstm_step(sentiment_ctx *ctx, size_t n, size_t t, int train)
+static void sentiment_lstm_loop(sentiment_ctx *ctx, size_t n, int train)
 {
-    sentiment_step_job job = {ctx, n, t, train};
-    lstmc_pool_run(ctx->pool, sentiment_lstm_step_part, &job);
+    sentiment_step_job job = {ctx, n, train};
+    lstmc_pool_run(ctx->pool, sentiment_lstm_loop_part, &job);
 }
 
-static void sentiment_lstm_step_back_part(void *arg, unsigned part, unsigned parts)
+static void sentiment_lstm_loop_back_part(void *arg, unsigned part, unsigned parts)
 {
     const sentiment_step_job *job = arg;
     const size_t blocks = (job->n + 3) / 4, b0 = blocks * part / parts * 4;
     size_t b1 = blocks * (part + 1) / parts * 4;
     b1 = b1 < job->n ? b1 : job->n;
-    if (b0 < b1)
-        sentiment_lstm_step_back_rows(job->ctx, b0, b1 - b0, job->t);
+    if (b0 >= b1)
+        return;
+    sentiment_ctx *ctx = job->ctx;
+    const size_t m = b1 - b0;
+    sentiment_lstm_step_back_rows(ctx, b0, m, 99);
+    sentiment_lstm_step_back_rows(ctx, b0, m, 98);
+    sentiment_lstm_step_back_rows(ctx, b0, m, 97);
+    sentiment_lstm_step_back_rows(ctx, b0, m, 96);
+    for (size_t t = 96; t > 0; t -= 16) {
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 1);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 2);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 3);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 4);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 5);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 6);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 7);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 8);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 9);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 10);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 11);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 12);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 13);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 14);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 15);
+        sentiment_lstm_step_back_rows(ctx, b0, m, t - 16);
+    }
 }
 
-static void sentiment_lstm_step_back(sentiment_ctx *ctx, size_t n, size_t t)
+static void sentiment_lstm_loop_back(sentiment_ctx *ctx, size_t n)
 {
-    sentiment_step_job job = {ctx, n, t, 0};
-    lstmc_pool_run(ctx->pool, sentiment_lstm_step_back_part, &job);
+    sentiment_step_job job = {ctx, n, 0};
+    lstmc_pool_run(ctx->pool, sentiment_lstm_loop_back_part, &job);
 }
 
 /* lstm: one step of the stream, the state carried (specs/sentiment.yaml:10) */
@@ -544,28 +593,7 @@ static void sentiment_lstm_forward(sentiment_ctx *ctx, const sentiment_real *in,
     /* input projection of all steps: [n * 100, 128] x kernel[128, 400] + bias */
     lstmc_gemm_bias_f32(ctx->pool, 0, n * 100, 400, 128, xs, 128, &ctx->params.lstm_kernel[0][0], 400, ctx->params.lstm_bias, gates, 400);
     /* the time loop, 100 steps (unroll 16) */
-    for (size_t t = 0; t < 96; t += 16) {
-        sentiment_lstm_step(ctx, n, t + 0, train);
-        sentiment_lstm_step(ctx, n, t + 1, train);
-        sentiment_lstm_step(ctx, n, t + 2, train);
-        sentiment_lstm_step(ctx, n, t + 3, train);
-        sentiment_lstm_step(ctx, n, t + 4, train);
-        sentiment_lstm_step(ctx, n, t + 5, train);
-        sentiment_lstm_step(ctx, n, t + 6, train);
-        sentiment_lstm_step(ctx, n, t + 7, train);
-        sentiment_lstm_step(ctx, n, t + 8, train);
-        sentiment_lstm_step(ctx, n, t + 9, train);
-        sentiment_lstm_step(ctx, n, t + 10, train);
-        sentiment_lstm_step(ctx, n, t + 11, train);
-        sentiment_lstm_step(ctx, n, t + 12, train);
-        sentiment_lstm_step(ctx, n, t + 13, train);
-        sentiment_lstm_step(ctx, n, t + 14, train);
-        sentiment_lstm_step(ctx, n, t + 15, train);
-    }
-    sentiment_lstm_step(ctx, n, 96, train);
-    sentiment_lstm_step(ctx, n, 97, train);
-    sentiment_lstm_step(ctx, n, 98, train);
-    sentiment_lstm_step(ctx, n, 99, train);
+    sentiment_lstm_loop(ctx, n, train);
     for (size_t b = 0; b < n; b++)
         memcpy(ctx->lstm_out[b], &ctx->lstm_h[b][9900], 100 * sizeof(sentiment_real));
 }
@@ -583,28 +611,7 @@ static void sentiment_lstm_backward(sentiment_ctx *ctx, const sentiment_real *in
     lstmc_transpose_f32(100, 400, &ctx->params.lstm_recurrent_kernel[0][0], &ctx->lstm_rkt[0][0], 112);
     lstmc_transpose_f32(128, 400, &ctx->params.lstm_kernel[0][0], &ctx->lstm_kt[0][0], 128);
     /* back through time */
-    sentiment_lstm_step_back(ctx, n, 99);
-    sentiment_lstm_step_back(ctx, n, 98);
-    sentiment_lstm_step_back(ctx, n, 97);
-    sentiment_lstm_step_back(ctx, n, 96);
-    for (size_t t = 96; t > 0; t -= 16) {
-        sentiment_lstm_step_back(ctx, n, t - 1);
-        sentiment_lstm_step_back(ctx, n, t - 2);
-        sentiment_lstm_step_back(ctx, n, t - 3);
-        sentiment_lstm_step_back(ctx, n, t - 4);
-        sentiment_lstm_step_back(ctx, n, t - 5);
-        sentiment_lstm_step_back(ctx, n, t - 6);
-        sentiment_lstm_step_back(ctx, n, t - 7);
-        sentiment_lstm_step_back(ctx, n, t - 8);
-        sentiment_lstm_step_back(ctx, n, t - 9);
-        sentiment_lstm_step_back(ctx, n, t - 10);
-        sentiment_lstm_step_back(ctx, n, t - 11);
-        sentiment_lstm_step_back(ctx, n, t - 12);
-        sentiment_lstm_step_back(ctx, n, t - 13);
-        sentiment_lstm_step_back(ctx, n, t - 14);
-        sentiment_lstm_step_back(ctx, n, t - 15);
-        sentiment_lstm_step_back(ctx, n, t - 16);
-    }
+    sentiment_lstm_loop_back(ctx, n);
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
     lstmc_gemm_f32(ctx->pool, 1, 128, 400, n * 100, xs, 128, dz, 400, &ctx->grads.lstm_kernel[0][0], 400);
     lstmc_gemm_f32(ctx->pool, 1, 100, 400, n * 100, hm, 100, dz, 400, &ctx->grads.lstm_recurrent_kernel[0][0], 400);

@@ -194,10 +194,10 @@ lstmc_status vowels_init(vowels_ctx *ctx, uint64_t seed)
     return st;
 }
 
-/* A time step shared among the threads (NAME_L_step, NAME_L_step_back). */
+/* A time loop shared among the threads (NAME_L_loop, NAME_L_loop_back). */
 typedef struct vowels_step_job {
     vowels_ctx *ctx;
-    size_t n, t;
+    size_t n;
     int train;
 } vowels_step_job;
 
@@ -312,36 +312,103 @@ static void vowels_lstm_step_back_rows(vowels_ctx *ctx, size_t b0, size_t n, siz
     }
 }
 
-static void vowels_lstm_step_part(void *arg, unsigned part, unsigned parts)
+static void vowels_lstm_loop_part(void *arg, unsigned part, unsigned parts)
 {
     const vowels_step_job *job = arg;
     const size_t blocks = (job->n + 3) / 4, b0 = blocks * part / parts * 4;
     size_t b1 = blocks * (part + 1) / parts * 4;
     b1 = b1 < job->n ? b1 : job->n;
-    if (b0 < b1)
-        vowels_lstm_step_rows(job->ctx, b0, b1 - b0, job->t, job->train);
+    if (b0 >= b1)
+        return;
+    vowels_ctx *ctx = job->ctx;
+    const size_t m = b1 - b0;
+    const int train = job->train;
+    for (size_t t = 0; t < 16; t += 16) {
+        vowels_lstm_step_rows(ctx, b0, m, t + 0, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 1, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 2, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 3, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 4, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 5, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 6, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 7, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 8, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 9, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 10, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 11, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 12, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 13, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 14, train);
+        vowels_lstm_step_rows(ctx, b0, m, t + 15, train);
+    }
+    vowels_lstm_step_rows(ctx, b0, m, 16, train);
+    vowels_lstm_step_rows(ctx, b0, m, 17, train);
+    vowels_lstm_step_rows(ctx, b0, m, 18, train);
+    vowels_lstm_step_rows(ctx, b0, m, 19, train);
+    vowels_lstm_step_rows(ctx, b0, m, 20, train);
+    vowels_lstm_step_rows(ctx, b0, m, 21, train);
+    vowels_lstm_step_rows(ctx, b0, m, 22, train);
+    vowels_lstm_step_rows(ctx, b0, m, 23, train);
+    vowels_lstm_step_rows(ctx, b0, m, 24, train);
+    vowels_lstm_step_rows(ctx, b0, m, 25, train);
+    vowels_lstm_step_rows(ctx, b0, m, 26, train);
+    vowels_lstm_step_rows(ctx, b0, m, 27, train);
+    vowels_lstm_step_rows(ctx, b0, m, 28, train);
 }
 
-static void vowels_lstm_step(vowels_ctx *ctx, size_t n, size_t t, int train)
+static void vowels_lstm_loop(vowels_ctx *ctx, size_t n, int train)
 {
-    vowels_step_job job = {ctx, n, t, train};
-    lstmc_pool_run(ctx->pool, vowels_lstm_step_part, &job);
+    vowels_step_job job = {ctx, n, train};
+    lstmc_pool_run(ctx->pool, vowels_lstm_loop_part, &job);
 }
 
-static void vowels_lstm_step_back_part(void *arg, unsigned part, unsigned parts)
+static void vowels_lstm_loop_back_part(void *arg, unsigned part, unsigned parts)
 {
     const vowels_step_job *job = arg;
     const size_t blocks = (job->n + 3) / 4, b0 = blocks * part / parts * 4;
     size_t b1 = blocks * (part + 1) / parts * 4;
     b1 = b1 < job->n ? b1 : job->n;
-    if (b0 < b1)
-        vowels_lstm_step_back_rows(job->ctx, b0, b1 - b0, job->t);
+    if (b0 >= b1)
+        return;
+    vowels_ctx *ctx = job->ctx;
+    const size_t m = b1 - b0;
+    vowels_lstm_step_back_rows(ctx, b0, m, 28);
+    vowels_lstm_step_back_rows(ctx, b0, m, 27);
+    vowels_lstm_step_back_rows(ctx, b0, m, 26);
+    vowels_lstm_step_back_rows(ctx, b0, m, 25);
+    vowels_lstm_step_back_rows(ctx, b0, m, 24);
+    vowels_lstm_step_back_rows(ctx, b0, m, 23);
+    vowels_lstm_step_back_rows(ctx, b0, m, 22);
+    vowels_lstm_step_back_rows(ctx, b0, m, 21);
+    vowels_lstm_step_back_rows(ctx, b0, m, 20);
+    vowels_lstm_step_back_rows(ctx, b0, m, 19);
+    vowels_lstm_step_back_rows(ctx, b0, m, 18);
+    vowels_lstm_step_back_rows(ctx, b0, m, 17);
+    vowels_lstm_step_back_rows(ctx, b0, m, 16);
+    for (size_t t = 16; t > 0; t -= 16) {
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 1);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 2);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 3);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 4);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 5);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 6);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 7);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 8);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 9);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 10);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 11);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 12);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 13);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 14);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 15);
+        vowels_lstm_step_back_rows(ctx, b0, m, t - 16);
+    }
 }
 
-static void vowels_lstm_step_back(vowels_ctx *ctx, size_t n, size_t t)
+static void vowels_lstm_loop_back(vowels_ctx *ctx, size_t n)
 {
-    vowels_step_job job = {ctx, n, t, 0};
-    lstmc_pool_run(ctx->pool, vowels_lstm_step_back_part, &job);
+    vowels_step_job job = {ctx, n, 0};
+    lstmc_pool_run(ctx->pool, vowels_lstm_loop_back_part, &job);
 }
 
 /* lstm: one step of the stream, the state carried (specs/vowels.yaml:8) */
@@ -472,37 +539,7 @@ static void vowels_lstm_forward(vowels_ctx *ctx, const vowels_real *in, size_t n
     /* input projection of all steps: [n * 29, 12] x kernel[12, 400] + bias */
     lstmc_gemm_bias_f32(ctx->pool, 0, n * 29, 400, 12, xs, 12, &ctx->params.lstm_kernel[0][0], 400, ctx->params.lstm_bias, gates, 400);
     /* the time loop, 29 steps (unroll 16) */
-    for (size_t t = 0; t < 16; t += 16) {
-        vowels_lstm_step(ctx, n, t + 0, train);
-        vowels_lstm_step(ctx, n, t + 1, train);
-        vowels_lstm_step(ctx, n, t + 2, train);
-        vowels_lstm_step(ctx, n, t + 3, train);
-        vowels_lstm_step(ctx, n, t + 4, train);
-        vowels_lstm_step(ctx, n, t + 5, train);
-        vowels_lstm_step(ctx, n, t + 6, train);
-        vowels_lstm_step(ctx, n, t + 7, train);
-        vowels_lstm_step(ctx, n, t + 8, train);
-        vowels_lstm_step(ctx, n, t + 9, train);
-        vowels_lstm_step(ctx, n, t + 10, train);
-        vowels_lstm_step(ctx, n, t + 11, train);
-        vowels_lstm_step(ctx, n, t + 12, train);
-        vowels_lstm_step(ctx, n, t + 13, train);
-        vowels_lstm_step(ctx, n, t + 14, train);
-        vowels_lstm_step(ctx, n, t + 15, train);
-    }
-    vowels_lstm_step(ctx, n, 16, train);
-    vowels_lstm_step(ctx, n, 17, train);
-    vowels_lstm_step(ctx, n, 18, train);
-    vowels_lstm_step(ctx, n, 19, train);
-    vowels_lstm_step(ctx, n, 20, train);
-    vowels_lstm_step(ctx, n, 21, train);
-    vowels_lstm_step(ctx, n, 22, train);
-    vowels_lstm_step(ctx, n, 23, train);
-    vowels_lstm_step(ctx, n, 24, train);
-    vowels_lstm_step(ctx, n, 25, train);
-    vowels_lstm_step(ctx, n, 26, train);
-    vowels_lstm_step(ctx, n, 27, train);
-    vowels_lstm_step(ctx, n, 28, train);
+    vowels_lstm_loop(ctx, n, train);
     for (size_t b = 0; b < n; b++)
         memcpy(ctx->lstm_out[b], &ctx->lstm_h[b][2800], 100 * sizeof(vowels_real));
 }
@@ -518,37 +555,7 @@ static void vowels_lstm_backward(vowels_ctx *ctx, const vowels_real *in, vowels_
     /* the kernels transposed, for the products by their transposes */
     lstmc_transpose_f32(100, 400, &ctx->params.lstm_recurrent_kernel[0][0], &ctx->lstm_rkt[0][0], 112);
     /* back through time */
-    vowels_lstm_step_back(ctx, n, 28);
-    vowels_lstm_step_back(ctx, n, 27);
-    vowels_lstm_step_back(ctx, n, 26);
-    vowels_lstm_step_back(ctx, n, 25);
-    vowels_lstm_step_back(ctx, n, 24);
-    vowels_lstm_step_back(ctx, n, 23);
-    vowels_lstm_step_back(ctx, n, 22);
-    vowels_lstm_step_back(ctx, n, 21);
-    vowels_lstm_step_back(ctx, n, 20);
-    vowels_lstm_step_back(ctx, n, 19);
-    vowels_lstm_step_back(ctx, n, 18);
-    vowels_lstm_step_back(ctx, n, 17);
-    vowels_lstm_step_back(ctx, n, 16);
-    for (size_t t = 16; t > 0; t -= 16) {
-        vowels_lstm_step_back(ctx, n, t - 1);
-        vowels_lstm_step_back(ctx, n, t - 2);
-        vowels_lstm_step_back(ctx, n, t - 3);
-        vowels_lstm_step_back(ctx, n, t - 4);
-        vowels_lstm_step_back(ctx, n, t - 5);
-        vowels_lstm_step_back(ctx, n, t - 6);
-        vowels_lstm_step_back(ctx, n, t - 7);
-        vowels_lstm_step_back(ctx, n, t - 8);
-        vowels_lstm_step_back(ctx, n, t - 9);
-        vowels_lstm_step_back(ctx, n, t - 10);
-        vowels_lstm_step_back(ctx, n, t - 11);
-        vowels_lstm_step_back(ctx, n, t - 12);
-        vowels_lstm_step_back(ctx, n, t - 13);
-        vowels_lstm_step_back(ctx, n, t - 14);
-        vowels_lstm_step_back(ctx, n, t - 15);
-        vowels_lstm_step_back(ctx, n, t - 16);
-    }
+    vowels_lstm_loop_back(ctx, n);
     /* kernel += xs^T x dz over all steps; recurrent_kernel += hm^T x dz */
     lstmc_gemm_f32(ctx->pool, 1, 12, 400, n * 29, xs, 12, dz, 400, &ctx->grads.lstm_kernel[0][0], 400);
     lstmc_gemm_f32(ctx->pool, 1, 100, 400, n * 29, hm, 100, dz, 400, &ctx->grads.lstm_recurrent_kernel[0][0], 400);
