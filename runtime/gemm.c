@@ -47,8 +47,8 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
 /*
  * A strip of W columns of C (W a power of two, below the kernel's vector
  * length): one vector of W elements per row, 8 rows at a time (8 sums in
- * flight) and then one; the kernels' last n % VL columns are strips of 8, 4, 2 and 1, so
- * they are vector code too without a padded copy of B.
+ * flight) and then one. The kernels' last n % VL columns are strips of 8,
+ * 4, 2 and 1, so they are vector code too without a padded copy of B.
  */
 #define DEFINE_GEMM_STRIP(NAME, T, W, TARGET)                                               \
     typedef T NAME##_vu __attribute__((vector_size((W) * sizeof(T)), aligned(sizeof(T)),   \
