@@ -48,8 +48,8 @@ enum { AXPY_DEPTH = 8, AXPY_ROWS = 4 };
 /* Floats in the widest vector (AVX-512): the LSTM's activation loops run over
  * a multiple of it (half for doubles). */
 enum { ACT_LANES = 16 };
-/* Multiply-adds of a time step's recurrent product from which the steps
- * are shared among the threads: runtime/gemm.c's SPLIT_MIN, the size from
+/* Multiply-adds of a time step's recurrent product from which the time
+ * loops are shared among the threads: runtime/gemm.c's SPLIT_MIN, the size from
  * which a product pays for waking them. */
 #define SHARE_STEP_MIN 1e6
 /* Parameters from which the Adam step is shared among the threads: below,
@@ -279,6 +279,8 @@ static void row_chunk(struct em *e, long long j0, long long nv, long long tail)
     pr(p, "}");
 }
 
+static int stream_layer(const struct ir_model *m);
+
 /*
  * Row kernels: c[0, N) += a[0, k) x b[k][N] for one row, the row of c in
  * AVX-512 registers while k runs (at most ROW_CHUNK_VECTORS vectors per
@@ -289,8 +291,6 @@ static void row_chunk(struct em *e, long long j0, long long nv, long long tail)
  * loops'. One kernel per column count of the LSTMs whose steps run one row
  * at a time (batch 1, or the stream), used when the CPU has AVX-512.
  */
-static int stream_layer(const struct ir_model *m);
-
 static void row_kernels(struct em *e)
 {
     struct printer *p = e->p;
@@ -515,7 +515,7 @@ static void buffer(struct em *e, const char *name, long long per_sample, const c
        shape, note ? ": " : "", note ? note : "");
 }
 
-/* Calls f(ctx, n, t EXTRA) for every step t, in order or reversed:
+/* Calls f(ARGS, t EXTRA) for every step t, in order or reversed:
  * completely unrolled up to the unroll limit, else a fixed-trip loop whose
  * body is unrolled that many times, then the remaining steps. */
 static void time_loop(struct em *e, const char *f, const char *args, const char *extra,
@@ -732,10 +732,10 @@ static void lstm_buffers(struct em *e, int i)
 /* The cell update of one step from the gate inputs z (which it overwrites
  * with the gates i, f, c, o), c[t-1] in cp: c[t] into ct, its activation
  * into tct and h[t] into ht. The training step and the stream step print
- * it with these five pointers in scope. */
-/* The cell update of one step from the gate inputs z, cp = c[t-1]: the
- * gates, c[t], its activation and h[t]. The gates and tct are kept for the
- * backward step only while `keep` (a C expression; NULL: never) holds. */
+ * it with these five pointers in scope. When the units are not a multiple
+ * of the vector width, the gates and tct (which only the backward step
+ * reads) are written back only while `keep` (a C expression; NULL: never)
+ * holds; otherwise the one loop writes them in place anyway. */
 static void lstm_cell(struct em *e, int i, const char *keep)
 {
     struct printer *p = e->p;

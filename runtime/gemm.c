@@ -108,6 +108,25 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
     }
 
 /*
+ * Rows i .. while R of them are left (of m), in tiles of R rows: 2Q
+ * vectors per tile, then the vectors left in tiles of 4, 2 and 1. Part of
+ * a kernel's block function (i, m, nv and the operands in scope).
+ */
+#define GEMM_SHORT_ROWS(NAME, R, VL, Q)                                                     \
+    for (; i + (R) <= m; i += (R)) {                                                        \
+        size_t j = 0;                                                                       \
+        for (; j + (VL) * 2 * (Q) <= nv; j += (VL) * 2 * (Q))                               \
+            NAME##_t##R##xqq(ta, i, j, k, a, lda, b, ldb, c, ldc);                          \
+        for (size_t v = (nv - j) / (VL), w = 4; w; w /= 2)                                  \
+            if (v & w) {                                                                    \
+                w == 4   ? NAME##_t##R##x4(ta, i, j, k, a, lda, b, ldb, c, ldc)             \
+                : w == 2 ? NAME##_t##R##x2(ta, i, j, k, a, lda, b, ldb, c, ldc)             \
+                         : NAME##_t##R##x1(ta, i, j, k, a, lda, b, ldb, c, ldc);            \
+                j += w * (VL);                                                              \
+            }                                                                               \
+    }
+
+/*
  * One kernel: vectors of VL elements of T (V aligned, VU for loads and
  * stores anywhere). The columns that fill whole vectors: blocks of 4 rows
  * by Q vectors and the vectors left in one tile; the last rows two and
@@ -153,15 +172,17 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
         if (w & 1)                                                                          \
             NAME##_s1(ta, m, j, k, a, lda, b, ldb, c, ldc);                                 \
     }                                                                                       \
-    DEFINE_GEMM_TILE(NAME##_t4x4, T, NAME##_v, NAME##_vu, VL, 4, 4, TARGET)                 \
+    /* tiles of 4 rows: Q vectors, and the 3, 2 or 1 left */                                \
+    DEFINE_GEMM_TILE(NAME##_t4xq, T, NAME##_v, NAME##_vu, VL, 4, (Q), TARGET)               \
     DEFINE_GEMM_TILE(NAME##_t4x3, T, NAME##_v, NAME##_vu, VL, 4, 3, TARGET)                 \
     DEFINE_GEMM_TILE(NAME##_t4x2, T, NAME##_v, NAME##_vu, VL, 4, 2, TARGET)                 \
     DEFINE_GEMM_TILE(NAME##_t4x1, T, NAME##_v, NAME##_vu, VL, 4, 1, TARGET)                 \
-    DEFINE_GEMM_TILE(NAME##_t2x8, T, NAME##_v, NAME##_vu, VL, 2, 8, TARGET)                 \
+    /* of 2 and 1 rows: 2Q vectors, and 4, 2, 1 for what is left (2Q <= 8) */               \
+    DEFINE_GEMM_TILE(NAME##_t2xqq, T, NAME##_v, NAME##_vu, VL, 2, 2 * (Q), TARGET)          \
     DEFINE_GEMM_TILE(NAME##_t2x4, T, NAME##_v, NAME##_vu, VL, 2, 4, TARGET)                 \
     DEFINE_GEMM_TILE(NAME##_t2x2, T, NAME##_v, NAME##_vu, VL, 2, 2, TARGET)                 \
     DEFINE_GEMM_TILE(NAME##_t2x1, T, NAME##_v, NAME##_vu, VL, 2, 1, TARGET)                 \
-    DEFINE_GEMM_TILE(NAME##_t1x8, T, NAME##_v, NAME##_vu, VL, 1, 8, TARGET)                 \
+    DEFINE_GEMM_TILE(NAME##_t1xqq, T, NAME##_v, NAME##_vu, VL, 1, 2 * (Q), TARGET)          \
     DEFINE_GEMM_TILE(NAME##_t1x4, T, NAME##_v, NAME##_vu, VL, 1, 4, TARGET)                 \
     DEFINE_GEMM_TILE(NAME##_t1x2, T, NAME##_v, NAME##_vu, VL, 1, 2, TARGET)                 \
     DEFINE_GEMM_TILE(NAME##_t1x1, T, NAME##_v, NAME##_vu, VL, 1, 1, TARGET)                 \
@@ -177,8 +198,7 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
             size_t j = 0;                                                                   \
             for (; j + (VL) * (Q) <= nv; j += (VL) * (Q))                                   \
                 for (size_t i = i0; i < i1; i += 4)                                         \
-                    (Q) == 4 ? NAME##_t4x4(ta, i, j, k, a, lda, b, ldb, c, ldc)             \
-                             : NAME##_t4x2(ta, i, j, k, a, lda, b, ldb, c, ldc);            \
+                    NAME##_t4xq(ta, i, j, k, a, lda, b, ldb, c, ldc);                       \
             /* the vectors left, fewer than Q, in one tile */                               \
             for (size_t i = i0; i < i1; i += 4)                                             \
                 switch ((nv - j) / (VL)) {                                                  \
@@ -188,33 +208,9 @@ DEFINE_GEMM_PLAIN(gemm_plain_f64, double)
                 }                                                                           \
         }                                                                                   \
         size_t i = m4;                                                                      \
-        /* two of the last rows together, then one: 2Q vectors per pass */                  \
-        for (; i + 2 <= m; i += 2) {                                                        \
-            size_t j = 0;                                                                   \
-            for (; j + (VL) * 2 * (Q) <= nv; j += (VL) * 2 * (Q))                           \
-                (Q) == 4 ? NAME##_t2x8(ta, i, j, k, a, lda, b, ldb, c, ldc)                 \
-                         : NAME##_t2x4(ta, i, j, k, a, lda, b, ldb, c, ldc);                \
-            for (size_t v = (nv - j) / (VL), w = 4; w; w /= 2)                              \
-                if (v & w) {                                                                \
-                    w == 4   ? NAME##_t2x4(ta, i, j, k, a, lda, b, ldb, c, ldc)             \
-                    : w == 2 ? NAME##_t2x2(ta, i, j, k, a, lda, b, ldb, c, ldc)             \
-                             : NAME##_t2x1(ta, i, j, k, a, lda, b, ldb, c, ldc);            \
-                    j += w * (VL);                                                          \
-                }                                                                           \
-        }                                                                                   \
-        for (; i < m; i++) {                                                                \
-            size_t j = 0;                                                                   \
-            for (; j + (VL) * 2 * (Q) <= nv; j += (VL) * 2 * (Q))                           \
-                (Q) == 4 ? NAME##_t1x8(ta, i, j, k, a, lda, b, ldb, c, ldc)                 \
-                         : NAME##_t1x4(ta, i, j, k, a, lda, b, ldb, c, ldc);                \
-            for (size_t v = (nv - j) / (VL), w = 4; w; w /= 2)                              \
-                if (v & w) {                                                                \
-                    w == 4   ? NAME##_t1x4(ta, i, j, k, a, lda, b, ldb, c, ldc)             \
-                    : w == 2 ? NAME##_t1x2(ta, i, j, k, a, lda, b, ldb, c, ldc)             \
-                             : NAME##_t1x1(ta, i, j, k, a, lda, b, ldb, c, ldc);            \
-                    j += w * (VL);                                                          \
-                }                                                                           \
-        }                                                                                   \
+        /* two of the last rows together, then one */                                       \
+        GEMM_SHORT_ROWS(NAME, 2, VL, Q)                                                     \
+        GEMM_SHORT_ROWS(NAME, 1, VL, Q)                                                     \
         if (nv < n)                                                                         \
             NAME##_tail(ta, m, nv, n, k, a, lda, b, ldb, c, ldc);                           \
     }                                                                                       \
@@ -323,12 +319,13 @@ int lstmc_gemm_level_max(void)
         const size_t r0 = blocks * part / parts * 4;                                        \
         size_t r1 = blocks * (part + 1) / parts * 4;                                        \
         r1 = r1 < j->m ? r1 : j->m;                                                         \
-        if (r0 < r1 && j->fill)                                                             \
+        if (r0 >= r1)                                                                       \
+            return;                                                                         \
+        if (j->fill)                                                                        \
             gemm_fill_##SFX(j, r0, r1, 0, j->n);                                            \
-        if (r0 < r1)                                                                        \
-            gemm_level_##SFX(j->level, j->ta, r1 - r0, j->n, j->k,                          \
-                             j->ta ? j->a + r0 : j->a + r0 * j->lda, j->lda, j->b, j->ldb,  \
-                             j->c + r0 * j->ldc, j->ldc);                                   \
+        gemm_level_##SFX(j->level, j->ta, r1 - r0, j->n, j->k,                              \
+                         j->ta ? j->a + r0 : j->a + r0 * j->lda, j->lda, j->b, j->ldb,      \
+                         j->c + r0 * j->ldc, j->ldc);                                       \
     }                                                                                       \
     static void gemm_run_##SFX(lstmc_pool *pool, struct gemm_job_##SFX j)                  \
     {                                                                                       \
